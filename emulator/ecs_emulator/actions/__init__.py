@@ -1,0 +1,5 @@
+"""Action handlers; importing a module registers its actions."""
+
+
+def load_all() -> None:
+    from . import ecs, vpc  # noqa: F401
