@@ -1,0 +1,128 @@
+"""Command line: ``ecs-emulator`` / ``python -m ecs_emulator`` (DESIGN.md "Emulator")."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import signal
+import sys
+import threading
+from typing import Any
+
+from .auth import DEFAULT_CREDENTIALS, CredentialTable
+from .config import default_config, merge_config
+
+STATES = ("Pending", "Starting", "Stopping")
+
+
+def parse_delays(text: str) -> dict[str, float]:
+    """``fast`` (all 0), ``P,S,T`` (Pending,Starting,Stopping) or ``Pending=1,Stopping=0.5``."""
+    if text.strip().lower() in ("fast", "zero", "0"):
+        return {state: 0.0 for state in STATES}
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    try:
+        if all("=" in p for p in parts):
+            named = dict(p.split("=", 1) for p in parts)
+            lookup = {s.lower(): s for s in STATES}
+            if any(name.strip().lower() not in lookup for name in named):
+                raise ValueError
+            return {lookup[n.strip().lower()]: float(v) for n, v in named.items()}
+        if len(parts) != len(STATES):
+            raise ValueError
+        return dict(zip(STATES, (float(p) for p in parts)))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"bad --delays {text!r}: use 'fast', 'PENDING,STARTING,STOPPING' seconds, or 'Starting=2,...'"
+        ) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ecs-emulator", description="Local emulator of the Alibaba Cloud ECS OpenAPI.")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0, help="port to bind; 0 picks a free port (default 0)")
+    parser.add_argument("--state-file", help="persist state here (loaded at start if it exists)")
+    parser.add_argument("--config", help="JSON file merged into the default settings")
+    parser.add_argument("--seed", action="append", default=[], help="extra seed data JSON file (repeatable)")
+    parser.add_argument("--credentials-file", help="JSON file with more credentials (see README)")
+    parser.add_argument("--delays", type=parse_delays, help="transition delays: fast | P,S,T | Starting=2,...")
+    parser.add_argument("--plugin", action="append", default=[],
+                        help="import this Python module at start (registers extra actions; for tests)")
+    parser.add_argument("--quiet", action="store_true", help="no per-call log lines on stderr")
+    return parser
+
+
+def load_config(args: argparse.Namespace) -> dict[str, Any]:
+    config = default_config()
+    if args.config:
+        with open(args.config, encoding="utf-8") as handle:
+            config = merge_config(config, json.load(handle))
+    if args.delays:
+        config = merge_config(config, {"delays": args.delays})
+    return config
+
+
+def build_app(args: argparse.Namespace):
+    from .server import App
+
+    try:
+        from .state import Store
+    except ImportError as exc:  # only while the resource store is being written
+        from .server import MinimalStore as Store
+
+        print(f"ecs-emulator: warning: no state.py ({exc}); serving without resources", file=sys.stderr)
+
+    for module in args.plugin:
+        importlib.import_module(module)
+    config = load_config(args)
+    store = Store(config=config, seed_files=list(args.seed))
+    app = App(store, CredentialTable.from_file(args.credentials_file), args.state_file, args.quiet)
+    if app.load_state() and (args.config or args.delays):
+        # The command line wins over settings saved in the state file.
+        with store.lock:
+            store.update_config({k: v for k, v in config.items()})
+    app.persist()
+    return app
+
+
+def print_banner(host: str, port: int) -> None:
+    print(f"ECS emulator listening on http://{host}:{port}", flush=True)
+    default = DEFAULT_CREDENTIALS[0]
+    print(f"AccessKeyId:     {default.access_key_id}")
+    print(f"AccessKeySecret: {default.secret}")
+    print(f"Account:         {default.account}")
+    print("Control API:     http://%s:%d/_emulator/health" % (host, port), flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        app = build_app(args)
+    except (OSError, ValueError, KeyError) as exc:
+        print(f"ecs-emulator: {exc}", file=sys.stderr)
+        return 2
+    from .server import make_server
+
+    try:
+        server = make_server(app, args.host, args.port)
+    except OSError as exc:
+        print(f"ecs-emulator: cannot bind {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 2
+    host, port = server.server_address[:2]
+    print_banner(host, port)
+
+    def stop(signum, frame):  # SIGTERM: stop serving, exit 0
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,252 @@
+"""Client-side harness: run the ECS emulator as a real subprocess and drive it.
+
+    with Emulator("--delays", "fast") as emu:
+        emu.endpoint            # "http://127.0.0.1:PORT"
+        emu.faults({"action": "RunInstances", "code": "Throttling", "count": 1})
+        emu.calls(action="RunInstances")
+        emu.kill(); emu.restart()   # same port, same state file
+
+Also builds SDK clients pointed at it (``acs_client``, ``sdk_client``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+EMULATOR_DIR = REPO_ROOT / "emulator"
+BANNER = "ECS emulator listening on http://"
+
+DEFAULT_KEY = ("LTAI5tEmulatorDefaultKey", "emulator-secret")
+READONLY_KEY = ("LTAI5tEmulatorReadOnlyKey", "emulator-readonly-secret")
+DISABLED_KEY = ("LTAI5tEmulatorDisabledKey", "emulator-disabled-secret")
+STS_KEY = ("STS.EmulatorStsKey", "emulator-sts-secret", "emulator-sts-token")
+EXPIRED_STS_KEY = ("STS.EmulatorExpiredStsKey", "emulator-sts-secret", "emulator-expired-sts-token")
+ACCOUNT_ID = "1234567890123456"
+
+
+class EmulatorError(RuntimeError):
+    pass
+
+
+class Emulator:
+    """One emulator process (``sys.executable -m ecs_emulator --port 0 ...``)."""
+
+    def __init__(self, *args: str, state_file: str | os.PathLike | None = None,
+                 log_path: str | os.PathLike | None = None, env: dict[str, str] | None = None,
+                 startup_timeout: float = 20.0):
+        self.args = list(args)
+        self.state_file = str(state_file) if state_file else None
+        self._own_log = log_path is None
+        self.log_path = str(log_path) if log_path else tempfile.mkstemp(prefix="ecs-emulator-", suffix=".log")[1]
+        self.env = env
+        self.startup_timeout = startup_timeout
+        self.proc: subprocess.Popen | None = None
+        self.host = "127.0.0.1"
+        self.port = 0
+        self.banner: list[str] = []
+
+    # -- process control ---------------------------------------------------------
+    @property
+    def endpoint(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def hostport(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    def command(self, port: int) -> list[str]:
+        cmd = [sys.executable, "-m", "ecs_emulator", "--host", self.host, "--port", str(port), *self.args]
+        if self.state_file:
+            cmd += ["--state-file", self.state_file]
+        return cmd
+
+    def _environment(self) -> dict[str, str]:
+        env = dict(os.environ)
+        extra = [str(EMULATOR_DIR), str(REPO_ROOT)]
+        env["PYTHONPATH"] = os.pathsep.join(extra + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+        env["PYTHONUNBUFFERED"] = "1"
+        for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"):
+            env.pop(name, None)
+        env.update(self.env or {})
+        return env
+
+    def start(self, port: int | None = None) -> "Emulator":
+        if self.running:
+            raise EmulatorError("already running")
+        log = open(self.log_path, "ab")
+        try:
+            self.proc = subprocess.Popen(self.command(self.port if port is None else port), stdout=subprocess.PIPE,
+                                         stderr=log, stdin=subprocess.DEVNULL, env=self._environment())
+        finally:
+            log.close()
+        first = self._read_first_line()
+        if not first.startswith(BANNER):
+            self.kill()
+            raise EmulatorError(f"unexpected first line {first!r}; log:\n{self.log_text()[-4000:]}")
+        self.host, _, port_text = first[len(BANNER):].strip().rpartition(":")
+        self.port = int(port_text)
+        threading.Thread(target=self._drain_stdout, args=(self.proc,), daemon=True).start()
+        return self
+
+    def _read_first_line(self) -> str:
+        result: list[str] = []
+        reader = threading.Thread(target=lambda: result.append(self.proc.stdout.readline().decode()), daemon=True)
+        reader.start()
+        reader.join(self.startup_timeout)
+        if not result:
+            self.kill()
+            raise EmulatorError(f"emulator did not start within {self.startup_timeout}s; log:\n{self.log_text()[-4000:]}")
+        return result[0]
+
+    def _drain_stdout(self, proc: subprocess.Popen) -> None:
+        for line in proc.stdout:
+            self.banner.append(line.decode(errors="replace").rstrip("\n"))
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, timeout: float = 10.0) -> int | None:
+        """SIGTERM and wait; returns the exit code."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+    def kill(self) -> None:
+        """SIGKILL: no chance to flush anything (persistence must already be on disk)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait()
+
+    def restart(self) -> "Emulator":
+        """Stop if still running, then start again on the same port with the same state file."""
+        self.stop()
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                return self.start(self.port)
+            except EmulatorError:
+                if time.monotonic() > deadline:  # port may linger briefly after a kill
+                    raise
+                time.sleep(0.1)
+
+    def close(self) -> None:
+        self.stop()
+        if self._own_log and os.path.exists(self.log_path):
+            os.unlink(self.log_path)
+
+    def __enter__(self) -> "Emulator":
+        if not self.running:
+            self.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def log_text(self) -> str:
+        try:
+            return Path(self.log_path).read_text(errors="replace")
+        except OSError:
+            return ""
+
+    # -- control API -----------------------------------------------------------
+    def control(self, method: str, name: str, data: Any = None, query: str = "") -> Any:
+        body = None if data is None else json.dumps(data).encode()
+        url = f"{self.endpoint}/_emulator/{name}" + (f"?{query}" if query else "")
+        request = urllib.request.Request(url, data=body, method=method, headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as exc:
+            raise EmulatorError(f"{method} /_emulator/{name} -> {exc.code}: {exc.read().decode(errors='replace')}")
+
+    def health(self) -> dict:
+        return self.control("GET", "health")
+
+    def calls(self, action: str | None = None) -> list[dict]:
+        return self.control("GET", "calls", query=f"action={action}" if action else "")["calls"]
+
+    def clear_calls(self) -> None:
+        self.control("DELETE", "calls")
+
+    def instances(self) -> list[dict]:
+        return self.control("GET", "instances")["instances"]
+
+    def reset(self) -> None:
+        self.control("POST", "reset")
+
+    def faults(self, rules: Any = None) -> list[dict]:
+        """Add rules (one dict or a list) and return all; with no argument just list them."""
+        if rules is None:
+            return self.control("GET", "faults")["rules"]
+        return self.control("POST", "faults", rules)["rules"]
+
+    def clear_faults(self) -> None:
+        self.control("DELETE", "faults")
+
+    def config(self, update: dict | None = None) -> dict:
+        if update is None:
+            return self.control("GET", "config")["config"]
+        return self.control("POST", "config", update)["config"]
+
+    def state(self) -> dict:
+        return self.control("GET", "state")
+
+    # -- SDK clients ---------------------------------------------------------------
+    def acs_client(self, key: tuple = DEFAULT_KEY, region: str = "cn-hangzhou", **kwargs: Any):
+        """aliyunsdkcore AcsClient whose every request goes to this emulator (no proxy, plain http)."""
+        return make_acs_client(self.hostport, key, region, **kwargs)
+
+    def sdk_client(self, key: tuple = DEFAULT_KEY, region: str = "cn-hangzhou",
+                   signature_algorithm: str | None = None, **kwargs: Any):
+        """alibabacloud_ecs20140526 Client (ACS3 by default, V1 with signature_algorithm="v2")."""
+        return make_sdk_client(self.hostport, key, region, signature_algorithm, **kwargs)
+
+
+def make_acs_client(hostport: str, key: tuple = DEFAULT_KEY, region: str = "cn-hangzhou", **kwargs: Any):
+    from aliyunsdkcore.client import AcsClient
+
+    class EmulatorAcsClient(AcsClient):
+        # The same effect as request.set_endpoint(...) on every request (reference 6.1).
+        def _resolve_endpoint(self, request):
+            return hostport
+
+    if len(key) == 3:
+        from aliyunsdkcore.auth.credentials import StsTokenCredential
+
+        kwargs["credential"] = StsTokenCredential(key[0], key[1], key[2])
+        return EmulatorAcsClient(region_id=region, **kwargs)
+    return EmulatorAcsClient(key[0], key[1], region, **kwargs)
+
+
+def make_sdk_client(hostport: str, key: tuple = DEFAULT_KEY, region: str = "cn-hangzhou",
+                    signature_algorithm: str | None = None, **kwargs: Any):
+    from alibabacloud_ecs20140526.client import Client
+    from alibabacloud_tea_openapi import models as open_api_models
+
+    config = open_api_models.Config(access_key_id=key[0], access_key_secret=key[1], region_id=region,
+                                    endpoint=hostport, protocol="http", **kwargs)
+    if len(key) == 3:
+        config.security_token = key[2]
+    if signature_algorithm:
+        config.signature_algorithm = signature_algorithm
+    return Client(config)
