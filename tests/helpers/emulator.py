@@ -250,3 +250,112 @@ def make_sdk_client(hostport: str, key: tuple = DEFAULT_KEY, region: str = "cn-h
     if signature_algorithm:
         config.signature_algorithm = signature_algorithm
     return Client(config)
+
+
+# -- raw wire helpers (signed with the SDKs' own signers, not the emulator's code) ---------
+
+def utc_timestamp(offset: float = 0.0) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + offset))
+
+
+def v1_sign(params: dict[str, str], secret: str, method: str = "GET") -> str:
+    """Signature of ``params`` exactly as aliyunsdkcore computes it (reference 3)."""
+    from aliyunsdkcore.auth.algorithm import sha_hmac1
+    from aliyunsdkcore.auth.composer import rpc_signature_composer as composer
+
+    string_to_sign = getattr(composer, "__compose_string_to_sign")(method, params)
+    return sha_hmac1.get_sign_string(string_to_sign, secret + "&")
+
+
+def v1_params(action: str, params: dict[str, str] | None = None, key: tuple = DEFAULT_KEY, method: str = "GET",
+              body: dict[str, str] | None = None, version: str = "2014-05-26", sign: bool = True,
+              **overrides: str | None) -> dict[str, str]:
+    """Common V1 parameters + ``params``, signed over query and ``body``; an override of None drops a field."""
+    full = {"Action": action, "Version": version, "Format": "JSON", "AccessKeyId": key[0],
+            "SignatureMethod": "HMAC-SHA1", "SignatureVersion": "1.0", "SignatureType": "",
+            "SignatureNonce": os.urandom(16).hex(), "Timestamp": utc_timestamp()}
+    if len(key) == 3:
+        full["SecurityToken"] = key[2]
+    full.update(params or {})
+    signature = overrides.pop("Signature", "")
+    for name, value in overrides.items():
+        if value is None:
+            full.pop(name, None)
+        else:
+            full[name] = value
+    if sign:
+        full["Signature"] = v1_sign({**full, **(body or {})}, key[1], method)
+    if signature != "":  # an explicit Signature (or None: none at all) replaces the computed one
+        full.pop("Signature", None)
+        if signature is not None:
+            full["Signature"] = signature
+    return full
+
+
+def encode_query(params: dict[str, str]) -> str:
+    from urllib.parse import quote, urlencode
+
+    return urlencode(params, quote_via=quote, safe="~")
+
+
+def raw_request(emu: "Emulator", method: str, target: str, body: bytes | str = b"",
+                headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    """One HTTP request with http.client (target may be absolute-form); returns status, headers, body."""
+    import http.client
+
+    if isinstance(body, str):
+        body = body.encode()
+    conn = http.client.HTTPConnection(emu.host, emu.port, timeout=30)
+    try:
+        conn.request(method, target, body=body or None, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        conn.close()
+
+
+def v1_call(emu: "Emulator", action: str, params: dict[str, str] | None = None, method: str = "GET",
+            body: dict[str, str] | None = None, headers: dict[str, str] | None = None,
+            **kwargs: Any) -> tuple[int, dict[str, str], bytes]:
+    """A raw V1-signed call: params in the query, optional form body (signed too)."""
+    query = v1_params(action, params, method=method, body=body, **kwargs)
+    payload = encode_query(body) if body else ""
+    all_headers = {"Content-Type": "application/x-www-form-urlencoded"} if body else {}
+    all_headers.update(headers or {})
+    return raw_request(emu, method, "/?" + encode_query(query), payload, all_headers)
+
+
+def json_body(raw: bytes) -> dict:
+    return json.loads(raw.decode("utf-8"))
+
+
+def acs3_headers(emu: "Emulator", action: str, query: dict[str, str] | None = None, body: bytes = b"",
+                 key: tuple = DEFAULT_KEY, method: str = "POST", version: str = "2014-05-26",
+                 date: str | None = None, nonce: str | None = None, extra: dict[str, str] | None = None) -> dict:
+    """Headers of an ACS3-HMAC-SHA256 request signed by tea-openapi's own signer (reference 4)."""
+    import hashlib
+
+    from alibabacloud_tea_openapi.utils import Utils
+    from darabonba.request import DaraRequest
+
+    request = DaraRequest()
+    request.method, request.pathname, request.query = method, "/", dict(query or {})
+    request.headers = {
+        "host": emu.hostport, "x-acs-version": version, "x-acs-action": action, "accept": "application/json",
+        "x-acs-date": date or utc_timestamp(), "x-acs-signature-nonce": nonce or os.urandom(16).hex(),
+        "x-acs-content-sha256": hashlib.sha256(body).hexdigest(),
+    }
+    if len(key) == 3:
+        request.headers["x-acs-security-token"] = key[2]
+    request.headers.update(extra or {})
+    request.headers["Authorization"] = Utils.get_authorization(
+        request, "ACS3-HMAC-SHA256", request.headers["x-acs-content-sha256"], key[0], key[1])
+    return request.headers
+
+
+def acs3_call(emu: "Emulator", action: str, query: dict[str, str] | None = None, body: bytes = b"",
+              headers: dict[str, str] | None = None, **kwargs: Any) -> tuple[int, dict[str, str], bytes]:
+    signed = acs3_headers(emu, action, query, body, **kwargs)
+    signed.update(headers or {})
+    target = "/" + ("?" + encode_query(query) if query else "")
+    return raw_request(emu, kwargs.get("method", "POST"), target, body, signed)
