@@ -605,6 +605,8 @@ class RequestHandler(BaseHTTPRequestHandler):
                 "Recommend": f"https://api.aliyun.com/troubleshoot?q=InvalidRequest&product=Ecs&requestId={rid}"}
         payload = json.dumps(body).encode("utf-8")
         self.close_connection = True
+        if getattr(self, "request_version", "HTTP/0.9") == "HTTP/0.9":
+            self.request_version = "HTTP/1.1"  # unparseable line: still answer with status and headers
         try:
             self.send_response(code, message)
             self.send_header("Content-Type", JSON_TYPE)
