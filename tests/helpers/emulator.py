@@ -359,3 +359,36 @@ def acs3_call(emu: "Emulator", action: str, query: dict[str, str] | None = None,
     signed.update(headers or {})
     target = "/" + ("?" + encode_query(query) if query else "")
     return raw_request(emu, kwargs.get("method", "POST"), target, body, signed)
+
+
+def sdk_call(client, action: str, query: dict[str, str] | None = None, version: str = "2014-05-26") -> dict:
+    """Any action through the new SDK's generic call_api (ACS3 or V1, as the client is configured)."""
+    from alibabacloud_tea_openapi import models as open_api_models
+    from darabonba.runtime import RuntimeOptions
+
+    params = open_api_models.Params(action=action, version=version, protocol="HTTP", pathname="/", method="POST",
+                                    auth_type="AK", style="RPC", req_body_type="formData", body_type="json")
+    return client.call_api(params, open_api_models.OpenApiRequest(query=dict(query or {})), RuntimeOptions())
+
+
+def has_action(name: str, version: str = "2014-05-26") -> bool:
+    """Whether the emulator package registers ``name`` (the handler modules may still be missing)."""
+    from ecs_emulator import registry
+
+    try:
+        return registry.lookup(version, name) is not None
+    except ImportError:
+        return False
+
+
+RUN_DEFAULTS = {"RegionId": "cn-hangzhou", "ImageId": "ubuntu_22_04_x64_20G_alibase_20240130.vhd",
+                "InstanceType": "ecs.g6.large"}
+
+
+def run_instances(emu: "Emulator", amount: int = 1, token: str | None = None, **extra: str) -> tuple[int, dict]:
+    """A raw RunInstances (V1, JSON) in cn-hangzhou with seed image/type; returns status and body."""
+    params = {**RUN_DEFAULTS, "Amount": str(amount), **extra}
+    if token is not None:
+        params["ClientToken"] = token
+    status, _, raw = v1_call(emu, "RunInstances", params, method="POST")
+    return status, json_body(raw)
