@@ -208,6 +208,7 @@ def test_commit_then_drop_run_instances_creates_instances(emulator):
 def test_commit_then_error_run_instances_and_old_sdk_retry_duplicates_without_token(emulator, acs_client):
     from aliyunsdkecs.request.v20140526.RunInstancesRequest import RunInstancesRequest
 
+    before = len(emulator.instances())
     emulator.faults({"action": "RunInstances", "kind": "commit_then_error", "count": 1})
     request = RunInstancesRequest()
     request.set_ImageId("ubuntu_22_04_x64_20G_alibase_20240130.vhd")
@@ -216,7 +217,7 @@ def test_commit_then_error_run_instances_and_old_sdk_retry_duplicates_without_to
     json.loads(acs_client.do_action_with_exception(request))  # the SDK retried the 500 and succeeded
     run_calls = emulator.calls("RunInstances")
     assert [c["status"] for c in run_calls] == [500, 200]
-    assert len(emulator.instances()) == 2  # the documented duplicate-creation hazard (reference 6.1)
+    assert len(emulator.instances()) == before + 2  # the documented duplicate-creation hazard (reference 6.1)
 
 
 @needs_run_instances
