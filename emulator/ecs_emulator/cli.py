@@ -52,35 +52,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def load_config(args: argparse.Namespace) -> dict[str, Any]:
-    config = default_config()
+def cli_config_update(args: argparse.Namespace) -> dict[str, Any]:
+    """Only the settings given on the command line (--config file, then --delays)."""
+    update: dict[str, Any] = {}
     if args.config:
         with open(args.config, encoding="utf-8") as handle:
-            config = merge_config(config, json.load(handle))
+            update = json.load(handle)
+        if not isinstance(update, dict):
+            raise ValueError(f"{args.config}: expected a JSON object")
     if args.delays:
-        config = merge_config(config, {"delays": args.delays})
-    return config
+        update["delays"] = {**update.get("delays", {}), **args.delays}
+    merge_config(default_config(), update)  # unknown keys -> KeyError before anything starts
+    return update
 
 
 def build_app(args: argparse.Namespace):
     from .server import App
-
-    try:
-        from .state import Store
-    except ImportError as exc:  # only while the resource store is being written
-        from .server import MinimalStore as Store
-
-        print(f"ecs-emulator: warning: no state.py ({exc}); serving without resources", file=sys.stderr)
+    from .state import Store
 
     for module in args.plugin:
         importlib.import_module(module)
-    config = load_config(args)
-    store = Store(config=config, seed_files=list(args.seed))
+    update = cli_config_update(args)
+    store = Store(config=merge_config(default_config(), update), seed_files=list(args.seed))
     app = App(store, CredentialTable.from_file(args.credentials_file), args.state_file, args.quiet)
-    if app.load_state() and (args.config or args.delays):
-        # The command line wins over settings saved in the state file.
-        with store.lock:
-            store.update_config({k: v for k, v in config.items()})
+    if app.load_state() and update:
+        with store.lock:  # the command line wins over settings saved in the state file
+            store.update_config(update)
     app.persist()
     return app
 

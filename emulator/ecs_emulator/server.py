@@ -655,33 +655,5 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         self.app._write_log("connection error:\n" + traceback.format_exc())
 
 
-class MinimalStore:
-    """Stand-in used only while state.py is unavailable: config and tokens, no resources."""
-
-    def __init__(self, config: dict[str, Any] | None = None, seed_files: list[str] = ()):
-        from .config import default_config, merge_config
-
-        self._merge = merge_config
-        self.lock = threading.RLock()
-        self.config = merge_config(default_config(), config or {})
-        self.tokens: dict[str, Any] = {}
-
-    def update_config(self, update: dict[str, Any]) -> None:
-        self.config = self._merge(self.config, update)
-
-    def reset(self) -> None:
-        self.tokens.clear()
-
-    def dump(self) -> dict[str, Any]:
-        return {"config": copy.deepcopy(self.config), "tokens": copy.deepcopy(self.tokens)}
-
-    def restore(self, data: dict[str, Any]) -> None:
-        self.config = data.get("config", self.config)
-        self.tokens = data.get("tokens", {})
-
-    def instances_view(self, now: float) -> list[dict[str, Any]]:
-        return []
-
-
 def make_server(app: App, host: str = "127.0.0.1", port: int = 0) -> EmulatorHTTPServer:
     return EmulatorHTTPServer((host, port), app)
