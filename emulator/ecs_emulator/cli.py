@@ -105,13 +105,12 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"ecs-emulator: cannot bind {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 2
-    host, port = server.server_address[:2]
-    print_banner(host, port)
-
     def stop(signum, frame):  # SIGTERM: stop serving, exit 0
         threading.Thread(target=server.shutdown, daemon=True).start()
 
-    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGTERM, stop)  # before the banner: a client may stop us right after reading it
+    host, port = server.server_address[:2]
+    print_banner(host, port)
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
