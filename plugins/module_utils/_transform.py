@@ -1,0 +1,70 @@
+# Private to alicloud.ecs: not a public API, may change without notice.
+"""Turning API payloads into Ansible results, shared by every module and plugin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
+
+RENAMES = {"v_switch_id": "vswitch_id"}
+
+
+def tags_to_dict(tags: Any) -> dict[str, str]:
+    """``{"Tag": [{"TagKey": k, "TagValue": v}]}`` (or Key/Value, as VPC uses) -> ``{k: v}``."""
+    items = tags.get("Tag", []) if isinstance(tags, dict) else (tags or [])
+    result = {}
+    for item in items:
+        key = item.get("TagKey", item.get("Key"))
+        if key is not None:
+            result[key] = item.get("TagValue", item.get("Value", "")) or ""
+    return result
+
+
+def unwrap_lists(value: Any) -> Any:
+    """Replace every ``{"Singular": [...]}`` wrapper by the list itself, recursively."""
+    if isinstance(value, dict):
+        if len(value) == 1:
+            only = next(iter(value.values()))
+            if isinstance(only, list):
+                return [unwrap_lists(item) for item in only]
+        return {key: unwrap_lists(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [unwrap_lists(item) for item in value]
+    return value
+
+
+def _rename(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {RENAMES.get(key, key): _rename(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_rename(item) for item in value]
+    return value
+
+
+def normalize_instance(raw: dict[str, Any]) -> dict[str, Any]:
+    """One DescribeInstances entry -> snake_case dict with flat lists, tags as a dict and shortcuts.
+
+    Shortcuts: ``public_ip`` (first public or EIP address, or None), ``private_ip``,
+    ``vpc_id``, ``vswitch_id``, ``security_group_ids``, ``operation_locks`` (reasons).
+    """
+    body = {key: value for key, value in raw.items() if key != "Tags"}
+    result = _rename(camel_dict_to_snake_dict(unwrap_lists(body)))
+    result["tags"] = tags_to_dict(raw.get("Tags"))
+    vpc = result.pop("vpc_attributes", None) or {}
+    result["private_ip_address"] = list(vpc.get("private_ip_address") or [])
+    result["private_ip"] = next(iter(result["private_ip_address"] + result.get("inner_ip_address", [])), None)
+    result["vpc_id"] = vpc.get("vpc_id") or None
+    result["vswitch_id"] = vpc.get("vswitch_id") or None
+    result["nat_ip_address"] = vpc.get("nat_ip_address") or None
+    result["public_ip_address"] = list(result.get("public_ip_address") or [])
+    eip = (result.get("eip_address") or {}).get("ip_address") or None
+    result["public_ip"] = next(iter(result["public_ip_address"]), None) or eip
+    result["security_group_ids"] = list(result.get("security_group_ids") or [])
+    result["operation_locks"] = [lock.get("lock_reason") for lock in result.get("operation_locks") or []]
+    return result
+
+
+def normalize_instances(raws: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Normalized instances sorted by creation time, then id (stable across runs)."""
+    return sorted((normalize_instance(raw) for raw in raws), key=lambda i: (i.get("creation_time") or "", i["instance_id"]))

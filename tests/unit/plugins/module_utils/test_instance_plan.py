@@ -1,0 +1,173 @@
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from ansible_collections.alicloud.ecs.plugins.module_utils import _instance_plan as p
+
+BASE = {
+    "state": "present",
+    "count": 1,
+    "name": "web",
+    "instance_ids": None,
+    "tags": None,
+    "purge_tags": True,
+    "remove_surplus": False,
+    "force_release": False,
+    "deletion_protection": None,
+    "convert_prepaid_on_delete": False,
+    "instance_charge_type": None,
+    "update_password": "on_create",
+}
+
+
+def params(**kwargs):
+    return dict(BASE, **kwargs)
+
+
+def inst(instance_id, status="Running", created="2026-01-01T00:00Z", **extra):
+    return dict({"InstanceId": instance_id, "Status": status, "CreationTime": created, "InstanceName": "web"}, **extra)
+
+
+@pytest.mark.parametrize(
+    "kwargs,fragment",
+    [
+        ({"count": -1}, "count must be between 0 and 1000"),
+        ({"count": 1001}, "count must be between 0 and 1000"),
+        ({"period": 1}, "period only apply with instance_charge_type=PrePaid"),
+        ({"instance_charge_type": "PostPaid", "auto_renew": True}, "auto_renew only apply"),
+        ({"instance_charge_type": "PrePaid", "period": 1, "spot_strategy": "SpotAsPriceGo"}, "spot_strategy"),
+    ],
+)
+def test_validate_rejects(kwargs, fragment):
+    assert any(fragment in e for e in p.validate(params(**kwargs)))
+
+
+def test_validate_accepts():
+    assert p.validate(params(count=1000, instance_charge_type="PrePaid", period=1, auto_renew=True)) == []
+
+
+def test_creation_errors():
+    assert p.creation_errors(params(image_id="img", instance_type="t")) == []
+    assert p.creation_errors(params(name=None)) == ["creating instances requires name, image_id, instance_type"]
+
+
+def test_creation_params_run_and_create():
+    given = params(
+        image_id="img", instance_type="ecs.t", security_group_ids=["sg-1", "sg-2"], user_data="#!/bin/sh\necho hi",
+        system_disk={"category": "cloud_essd", "size": 40, "performance_level": None},
+        data_disks=[{"size": 100, "category": "cloud_ssd", "encrypted": True}], tags={"b": "2", "a": "1"},
+        internet_max_bandwidth_out=5, password="P@ssw0rd!",
+    )
+    run = p.creation_params(given, stopped=False)
+    assert run["SecurityGroupIds"] == ["sg-1", "sg-2"] and "SecurityGroupId" not in run
+    assert run["SystemDisk"] == {"Category": "cloud_essd", "Size": 40}
+    assert run["DataDisk"] == [{"Category": "cloud_ssd", "Encrypted": True, "Size": 100}]
+    assert run["Tag"] == [{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}]
+    assert base64.b64decode(run["UserData"]).decode() == "#!/bin/sh\necho hi"
+    assert run["InstanceName"] == "web" and "Password" not in run
+    create = p.creation_params(given, stopped=True)
+    assert create["SecurityGroupId"] == "sg-1" and "SecurityGroupIds" not in create
+
+
+def test_creation_token_is_deterministic_and_sensitive():
+    api = p.creation_params(params(image_id="img", instance_type="t"), stopped=False)
+    token = p.creation_token("cn-beijing", api, [], 0, 2, [])
+    assert token == p.creation_token("cn-beijing", dict(api), [], 0, 2, [])
+    assert len(token) <= 64 and token.isascii()
+    others = {
+        p.creation_token("cn-shanghai", api, [], 0, 2, []),
+        p.creation_token("cn-beijing", dict(api, InstanceType="t2"), [], 0, 2, []),
+        p.creation_token("cn-beijing", api, ["i-1"], 0, 2, []),
+        p.creation_token("cn-beijing", api, [], 1, 2, []),
+        p.creation_token("cn-beijing", api, [], 0, 3, []),
+        p.creation_token("cn-beijing", api, [], 0, 2, ["i-dead"]),
+    }
+    assert token not in others and len(others) == 6
+    assert p.creation_token("cn-beijing", api, ["i-2", "i-1"], 0, 2, []) == p.creation_token("cn-beijing", api, ["i-1", "i-2"], 0, 2, [])
+
+
+@pytest.mark.parametrize("missing,expected", [(0, []), (1, [1]), (100, [100]), (101, [100, 1]), (250, [100, 100, 50])])
+def test_run_batches(missing, expected):
+    assert p.run_batches(missing) == expected
+
+
+@pytest.mark.parametrize(
+    "wanted,purge,current,expected",
+    [
+        (None, True, {"a": "1"}, ({}, [])),
+        ({"a": "1"}, True, {"a": "1", "b": "2"}, ({}, ["b"])),
+        ({"a": "1"}, False, {"a": "1", "b": "2"}, ({}, [])),
+        ({"a": "2", "c": None}, True, {"a": "1"}, ({"a": "2", "c": ""}, [])),
+        ({}, True, {"a": "1"}, ({}, ["a"])),
+    ],
+)
+def test_tag_changes(wanted, purge, current, expected):
+    assert p.tag_changes(wanted, purge, current) == expected
+
+
+def test_attribute_changes():
+    instance = inst("i-1", Description="old", HostName="h", DeletionProtection=True, SecurityGroupIds={"SecurityGroupId": ["sg-1"]})
+    assert p.attribute_changes(params(description="old", host_name="h", deletion_protection=True, security_group_ids=["sg-1"]), instance) == {}
+    changes = p.attribute_changes(
+        params(instance_ids=["i-1"], name="new", description="d", deletion_protection=False, security_group_ids=["sg-2"], password="x", update_password="always"),
+        instance,
+    )
+    assert changes == {"InstanceName": "new", "Description": "d", "DeletionProtection": False, "SecurityGroupIds": ["sg-2"], "Password": "x"}
+    assert "Password" not in p.attribute_changes(params(password="x"), instance)
+
+
+def test_drift_warnings_name_the_drift():
+    instance = inst("i-1", ImageId="img-a", InstanceType="t1", ZoneId="z1", VpcAttributes={"VSwitchId": "vsw-1"})
+    warnings = p.drift_warnings(params(image_id="img-b", instance_type="t1", zone_id="z2", vswitch_id="vsw-1"), instance)
+    assert len(warnings) == 2
+    assert "i-1: image_id is img-a but the task asks for img-b" in warnings[0]
+    assert "zone_id is z1" in warnings[1]
+
+
+@pytest.mark.parametrize(
+    "state,expected",
+    [
+        ("present", ([], [], [])),
+        ("running", (["i-s"], [], [])),
+        ("stopped", ([], ["i-r"], [])),
+        ("restarted", (["i-s"], [], ["i-r"])),
+    ],
+)
+def test_state_actions(state, expected):
+    assert p.state_actions(state, [inst("i-r"), inst("i-s", "Stopped")]) == expected
+
+
+def test_plan_count_up_and_nothing_to_do():
+    plan, errors = p.compute_plan(params(count=3), [inst("i-1")])
+    assert (plan.create, errors, plan.changed) == (2, [], True)
+    plan, _ = p.compute_plan(params(count=1), [inst("i-1")])
+    assert not plan.changed
+
+
+def test_plan_surplus_kept_unless_asked_newest_first():
+    instances = [inst("i-old", created="2026-01-01T00:00Z"), inst("i-new", created="2026-02-01T00:00Z", Status="Stopped"), inst("i-mid", created="2026-01-15T00:00Z")]
+    plan, _ = p.compute_plan(params(count=1), instances)
+    assert not plan.changed
+    plan, _ = p.compute_plan(params(count=1, remove_surplus=True), instances)
+    assert plan.delete == ["i-mid", "i-new"] and plan.stop_before_delete == ["i-mid"]
+
+
+def test_plan_absent_and_blockers():
+    instances = [inst("i-1", DeletionProtection=True), inst("i-2", InstanceChargeType="PrePaid", ExpiredTime="2026-12-01T00:00Z")]
+    plan, errors = p.compute_plan(params(state="absent"), instances)
+    assert len(errors) == 2
+    assert "deletion_protection: false" in errors[0]
+    assert "i-2 (paid until 2026-12-01T00:00Z)" in errors[1] and "convert_prepaid_on_delete" in errors[1]
+    plan, errors = p.compute_plan(params(state="absent", deletion_protection=False, convert_prepaid_on_delete=True, force_release=True), instances)
+    assert errors == [] and plan.unprotect == ["i-1"] and plan.unsubscribe == ["i-2"] and plan.stop_before_delete == []
+    plan, errors = p.compute_plan(params(state="absent"), [])
+    assert not plan.changed and errors == []
+
+
+def test_plan_updates_and_charge():
+    instances = [inst("i-1", Tags={"Tag": [{"TagKey": "x", "TagValue": "1"}]}, InstanceChargeType="PostPaid")]
+    plan, _ = p.compute_plan(params(instance_ids=["i-1"], name="web", tags={"y": "2"}, instance_charge_type="PrePaid", period=1), instances)
+    assert plan.tag == {"i-1": {"y": "2"}} and plan.untag == {"i-1": ["x"]} and plan.charge == ["i-1"]
+    assert plan.create == 0
