@@ -77,13 +77,18 @@ def describe_instances_by_ids(client: Any, ids: list[str]) -> dict[str, dict]:
     return found
 
 
+def _with_token(params: dict[str, Any], token: str | None) -> dict[str, Any]:
+    # A DryRun goes without a token: it must not be remembered as the create's first call.
+    return dict(params, ClientToken=token) if token else dict(params)
+
+
 def run_instances(client: Any, params: dict[str, Any], token: str, dry_run: bool = False) -> list[str]:
-    body = _call(client, "create instances", "RunInstances", dict(params, ClientToken=token), dry_run=dry_run)
+    body = _call(client, "create instances", "RunInstances", _with_token(params, token), dry_run=dry_run)
     return list(body.get("InstanceIdSets", {}).get("InstanceIdSet", []))
 
 
 def create_instance(client: Any, params: dict[str, Any], token: str, dry_run: bool = False) -> str | None:
-    body = _call(client, "create instance", "CreateInstance", dict(params, ClientToken=token), dry_run=dry_run)
+    body = _call(client, "create instance", "CreateInstance", _with_token(params, token), dry_run=dry_run)
     return body.get("InstanceId")
 
 
