@@ -33,6 +33,13 @@ DEFAULT_CONFIG: dict[str, Any] = {
     # Stock: entries "ZONE", "ZONE/INSTANCE_TYPE", "*/INSTANCE_TYPE" or "*"
     # that are sold out (OperationDenied.NoStock).
     "no_stock": [],
+    # DescribeInstances/DescribeSecurityGroups entry of an untagged resource
+    # (reference 9.3 [uncertain]): "omit" leaves out "Tags", "empty" sends {"Tag": []}.
+    "untagged_tags_form": "omit",
+    # RunInstances/CreateInstance without VSwitchId (reference 9.1): False answers
+    # MissingParameter "VSwitchId" like the VPC-only real service; True picks the
+    # security group's VPC vSwitch in ZoneId (or its first zone), like classic scripts expect.
+    "implicit_vswitch": False,
     # One log line per API call on stderr.
     "log_calls": True,
 }

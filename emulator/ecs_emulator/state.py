@@ -1,0 +1,467 @@
+"""The emulator's state: every resource, the instance lifecycle, dump/restore.
+
+Lifecycle is lazy (INTERNALS.md): an instance records its status, the states
+still to come (``_next``) and when it entered the current one (``_since``).
+Every read or action first calls :meth:`Store.advance` with the call's time.
+Reference 8.1: transient states last ``config["delays"][state]`` seconds and,
+with ``observe_transients``, a non-zero transient state is shown to at least
+one describe before the instance moves on.
+"""
+
+from __future__ import annotations
+
+import calendar
+import copy
+import datetime as _dt
+import ipaddress
+import random
+import string
+import threading
+import time
+import uuid
+from typing import Any, Iterable
+
+from .config import default_config, merge_config
+from .seed import Catalog
+
+ID_ALPHABET = string.ascii_lowercase + string.digits
+POSTPAID_EXPIRED_TIME = "2099-12-31T15:59Z"  # reference 5.3
+TRANSIENT = ("Pending", "Starting", "Stopping")
+STATUSES = ("Pending", "Running", "Starting", "Stopping", "Stopped")
+
+
+def minute_time(ts: float | None) -> str:
+    """Instance time fields are minute precision ``YYYY-MM-DDThh:mmZ`` (reference 5.3)."""
+    return "" if ts is None else time.strftime("%Y-%m-%dT%H:%MZ", time.gmtime(ts))
+
+
+def second_time(ts: float | None) -> str:
+    """Security group, image and disk times carry seconds (reference 5.3)."""
+    return "" if ts is None else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
+
+
+def add_period(ts: float, period: int, unit: str) -> float:
+    """``ts`` plus a subscription period (calendar months / weeks / years), minute precision."""
+    start = _dt.datetime.fromtimestamp(int(ts) // 60 * 60, _dt.timezone.utc)
+    if unit == "Week":
+        end = start + _dt.timedelta(weeks=period)
+    else:
+        months = period * 12 if unit == "Year" else period
+        year, month = divmod(start.month - 1 + months, 12)
+        year += start.year
+        day = min(start.day, calendar.monthrange(year, month + 1)[1])
+        end = start.replace(year=year, month=month + 1, day=day)
+    return end.timestamp()
+
+
+class Store:
+    """All emulator state behind one lock (contract: emulator/INTERNALS.md)."""
+
+    def __init__(self, config: dict | None = None, seed_files: Iterable[str] = ()):
+        self.lock = threading.RLock()
+        self.config: dict[str, Any] = merge_config(default_config(), config or {})
+        self.seed_files = list(seed_files)
+        self.catalog = Catalog(self.seed_files)
+        self.tokens: dict[str, Any] = {}
+        self._rng = random.Random()
+        self._load_seed_state()
+
+    # ----------------------------------------------------------- config/seed
+    def update_config(self, update: dict[str, Any]) -> None:
+        with self.lock:
+            self.config = merge_config(self.config, update)
+            if "account_balance" in update:
+                self.balance = float(self.config["account_balance"])
+
+    def reset(self) -> None:
+        """Back to the seed; config (and credentials, owned by the transport) kept."""
+        with self.lock:
+            self.tokens.clear()
+            self._load_seed_state()
+
+    def _load_seed_state(self) -> None:
+        self.vpcs = copy.deepcopy(self.catalog.vpcs)
+        self.vswitches = copy.deepcopy(self.catalog.vswitches)
+        self.security_groups = copy.deepcopy(self.catalog.security_groups)
+        self.instances: dict[str, dict[str, Any]] = {}
+        self.disks: dict[str, dict[str, Any]] = {}
+        self.balance = float(self.config["account_balance"])
+        self.seq = 0
+        self._reindex()
+
+    def _reindex(self) -> None:
+        """Derived indexes (not dumped): instances per region, IPs in use."""
+        self.by_region: dict[str, dict[str, None]] = {r: {} for r in self.catalog.regions}
+        self.private_ips: dict[str, set[str]] = {}
+        self.public_ips: set[str] = set()
+        for inst in sorted(self.instances.values(), key=lambda i: i["_seq"]):
+            self._index(inst)
+
+    def _index(self, inst: dict[str, Any]) -> None:
+        self.by_region.setdefault(inst["RegionId"], {})[inst["InstanceId"]] = None
+        self.private_ips.setdefault(inst["VSwitchId"], set()).add(inst["PrivateIpAddress"])
+        if inst["PublicIpAddress"]:
+            self.public_ips.add(inst["PublicIpAddress"])
+
+    # ---------------------------------------------------------- dump/restore
+    def dump(self) -> dict[str, Any]:
+        with self.lock:
+            return copy.deepcopy({
+                "version": 1, "config": self.config, "tokens": self.tokens, "vpcs": self.vpcs,
+                "vswitches": self.vswitches, "security_groups": self.security_groups,
+                "instances": self.instances, "disks": self.disks, "balance": self.balance, "seq": self.seq,
+            })
+
+    def restore(self, data: dict[str, Any]) -> None:
+        with self.lock:
+            data = copy.deepcopy(data)
+            self.config = merge_config(default_config(), data.get("config", {}))
+            self.tokens = data.get("tokens", {})
+            for name in ("vpcs", "vswitches", "security_groups", "instances", "disks"):
+                setattr(self, name, data.get(name, {}))
+            self.balance = float(data.get("balance", self.config["account_balance"]))
+            self.seq = int(data.get("seq", 0))
+            self._reindex()
+
+    # ------------------------------------------------------------------- ids
+    def new_id(self, kind: str, region_id: str, taken: dict | set) -> str:
+        """``i-`` + 20 lower-case alphanumerics starting with the region's typical prefix (reference 5.3)."""
+        prefix = self.catalog.regions[region_id]["id_prefix"]
+        while True:
+            tail = "".join(self._rng.choice(ID_ALPHABET) for _ in range(20 - len(prefix)))
+            new = f"{kind}-{prefix}{tail}"
+            if new not in taken:
+                return new
+
+    def next_seq(self) -> int:
+        self.seq += 1
+        return self.seq
+
+    def order_id(self) -> str:
+        return str(self._rng.randrange(200000000000000, 299999999999999))
+
+    def serial_number(self) -> str:
+        return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
+
+    def mac_address(self) -> str:
+        return "00:16:3e:" + ":".join(f"{self._rng.randrange(256):02x}" for _ in range(3))
+
+    # ------------------------------------------------------------------- IPs
+    def allocate_private_ip(self, vsw: dict[str, Any], wanted: str | None = None) -> str:
+        used = self.private_ips.setdefault(vsw["VSwitchId"], set())
+        if wanted:
+            used.add(wanted)
+            return wanted
+        net = ipaddress.ip_network(vsw["CidrBlock"])
+        # Alibaba Cloud reserves the first three and the last address of a vSwitch CIDR.
+        first, last = int(net.network_address) + 3, int(net.broadcast_address) - 1
+        for _ in range(1000):
+            candidate = str(ipaddress.ip_address(self._rng.randint(first, last)))
+            if candidate not in used:
+                used.add(candidate)
+                return candidate
+        raise RuntimeError("vSwitch address space exhausted")
+
+    def vswitch_free_ips(self, vsw: dict[str, Any]) -> int:
+        size = ipaddress.ip_network(vsw["CidrBlock"]).num_addresses - 4
+        return max(0, size - len(self.private_ips.get(vsw["VSwitchId"], ())))
+
+    def allocate_public_ip(self, region_id: str) -> str:
+        """A realistic public address from the region's pool (47.x is an Alibaba range; never routed)."""
+        net = ipaddress.ip_network(self.catalog.regions[region_id].get("public_ip_pool", "47.96.0.0/13"))
+        first, last = int(net.network_address) + 1, int(net.broadcast_address) - 1
+        while True:
+            candidate = str(ipaddress.ip_address(self._rng.randint(first, last)))
+            if not candidate.endswith((".0", ".255")) and candidate not in self.public_ips:
+                self.public_ips.add(candidate)
+                return candidate
+
+    # ------------------------------------------------------------- lifecycle
+    def delay(self, status: str) -> float:
+        return float(self.config["delays"].get(status, 0) or 0)
+
+    def schedule(self, inst: dict[str, Any], chain: list[str], now: float) -> None:
+        """Enter ``chain[0]`` now; the rest follow lazily after the configured delays."""
+        self._enter(inst, chain[0], now)
+        inst["_next"] = list(chain[1:])
+
+    def _enter(self, inst: dict[str, Any], status: str, at: float) -> None:
+        inst["Status"] = status
+        inst["_since"] = at
+        inst["_seen"] = False
+        inst["_seen_at"] = 0.0
+        if status == "Running":
+            inst["StartTs"] = at  # StartTime follows every start (reference 10.6)
+        if status == "Stopped":
+            inst["StoppedMode"] = inst.get("_stop_mode") or "KeepCharging"
+        else:
+            inst["StoppedMode"] = "Not-applicable"
+
+    def advance(self, inst: dict[str, Any], now: float, observe: bool = False) -> bool:
+        """Bring ``inst`` to ``now``; returns False if it was auto-released.
+
+        ``observe`` is True for describe calls: they hold a transient state that was
+        never shown (reference 8.1: pollers see each non-zero transient once); the
+        describe then calls :meth:`mark_seen` for the instances it looked at.
+        """
+        hold = self.config["observe_transients"]
+        while inst["_next"]:
+            delay = self.delay(inst["Status"])
+            due = inst["_since"] + delay
+            if now < due:
+                break
+            if observe and hold and delay > 0 and not inst["_seen"]:
+                break
+            entered = max(due, inst["_seen_at"]) if inst["_seen"] else due
+            self._enter(inst, inst["_next"].pop(0), entered)
+        return self._apply_time_events(inst, now)
+
+    @staticmethod
+    def mark_seen(inst: dict[str, Any], now: float) -> None:
+        """A describe call showed ``inst``: a held transient state may now move on."""
+        if inst["_next"] and not inst["_seen"]:
+            inst["_seen"], inst["_seen_at"] = True, now
+
+    def _apply_time_events(self, inst: dict[str, Any], now: float) -> bool:
+        # Reference 8.6: an expired subscription is stopped with a `financial` lock.
+        expired = inst["ExpiredTs"]
+        if inst["InstanceChargeType"] == "PrePaid" and expired is not None and now >= expired:
+            if "financial" not in inst["Locks"]:
+                inst["Locks"].append("financial")
+                inst["_next"] = []
+                self._enter(inst, "Stopped", expired)
+        release = inst.get("AutoReleaseTs")
+        return release is None or now < release
+
+    def live_instances(self, ids: Iterable[str], now: float, observe: bool = False) -> list[dict[str, Any]]:
+        """Advance the given instances to ``now``; auto-released ones disappear."""
+        alive, gone = [], []
+        for instance_id in ids:
+            inst = self.instances.get(instance_id)
+            if inst is None:
+                continue
+            (alive if self.advance(inst, now, observe) else gone).append(inst)
+        for inst in gone:
+            self.release(inst)
+        return alive
+
+    def region_instances(self, region_id: str, now: float, observe: bool = False) -> list[dict[str, Any]]:
+        return self.live_instances(list(self.by_region.get(region_id, ())), now, observe)
+
+    def get_instance(self, instance_id: str, now: float, observe: bool = False) -> dict[str, Any] | None:
+        found = self.live_instances([instance_id], now, observe)
+        return found[0] if found else None
+
+    def release(self, inst: dict[str, Any]) -> None:
+        """Remove an instance; disks with DeleteWithInstance go too, others detach (reference 9.9)."""
+        instance_id = inst["InstanceId"]
+        self.instances.pop(instance_id, None)
+        self.by_region.get(inst["RegionId"], {}).pop(instance_id, None)
+        self.private_ips.get(inst["VSwitchId"], set()).discard(inst["PrivateIpAddress"])
+        self.public_ips.discard(inst["PublicIpAddress"])
+        for disk_id in inst["DiskIds"]:
+            disk = self.disks.get(disk_id)
+            if disk is None:
+                continue
+            if disk["DeleteWithInstance"]:
+                del self.disks[disk_id]
+            else:
+                disk.update(InstanceId="", Status="Available", Device="", AttachedTs=None)
+
+    # ----------------------------------------------------------------- views
+    def instances_view(self, now: float) -> list[dict[str, Any]]:
+        """Every instance, DescribeInstances-shaped, newest first (for GET /_emulator/instances)."""
+        with self.lock:
+            alive = self.live_instances(list(self.instances), now)
+            return [render_instance(self, inst) for inst in newest_first(alive)]
+
+    def price(self, instance_type: str, charge_type: str, period: int = 1, unit: str = "Month") -> float:
+        """PostPaid: the hourly price; PrePaid: the monthly price times the period (weeks = 1/4 month)."""
+        itype = self.catalog.instance_types[instance_type]
+        if charge_type != "PrePaid":
+            return round(float(itype.get("price_hourly", 0.0)), 3)
+        months = {"Week": period / 4, "Year": period * 12}.get(unit, period)
+        return round(float(itype.get("price_monthly", 0.0)) * months, 2)
+
+
+def newest_first(instances: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """DescribeInstances ordering (reference 9.3, undocumented): newest CreationTime first, stable."""
+    return sorted(instances, key=lambda i: (i["CreationTs"], i["_seq"]), reverse=True)
+
+
+def tags_ecs(tags: dict[str, str]) -> dict[str, Any]:
+    return {"Tag": [{"TagKey": k, "TagValue": v} for k, v in tags.items()]}
+
+
+def _ip_list(address: str) -> dict[str, list[str]]:
+    return {"IpAddress": [address] if address else []}
+
+
+def _empty_eip() -> dict[str, Any]:
+    return {"AllocationId": "", "IpAddress": "", "Bandwidth": 0, "InternetChargeType": "", "IsSupportUnassociate": False}
+
+
+def render_instance(store: Store, inst: dict[str, Any]) -> dict[str, Any]:
+    """One ``Instances.Instance[]`` entry of DescribeInstances (reference 9.3), key order as the real service.
+
+    ``EipAddress`` comes before ``PublicIpAddress``: some clients depend on the order seen live.
+    """
+    itype = store.catalog.instance_types.get(inst["InstanceType"], {})
+    image = store.catalog.images.get(inst["ImageId"], {})
+    expired = POSTPAID_EXPIRED_TIME if inst["InstanceChargeType"] == "PostPaid" else minute_time(inst["ExpiredTs"])
+    out: dict[str, Any] = {
+        "ResourceGroupId": inst["ResourceGroupId"],
+        "Memory": int(float(itype.get("MemorySize", 0)) * 1024),
+        "InstanceChargeType": inst["InstanceChargeType"],
+        "Cpu": int(itype.get("CpuCoreCount", 0)),
+        "OSName": image.get("OSName", ""),
+        "InstanceNetworkType": "vpc",
+        "InnerIpAddress": {"IpAddress": []},
+        "ExpiredTime": expired,
+        "ImageId": inst["ImageId"],
+        "EipAddress": _empty_eip(),
+        "HostName": inst["HostName"],
+        "VlanId": "",
+        "Status": inst["Status"],
+        "HibernationOptions": {"Configured": False},
+        "MetadataOptions": {"HttpEndpoint": inst["HttpEndpoint"], "HttpTokens": inst["HttpTokens"],
+                            "HttpPutResponseHopLimit": inst["HttpPutResponseHopLimit"]},
+        "InstanceId": inst["InstanceId"],
+        "StoppedMode": inst["StoppedMode"],
+        "CpuOptions": {"CoreCount": max(1, int(itype.get("CpuCoreCount", 2)) // 2), "ThreadsPerCore": 2,
+                       "Numa": ""},
+        "StartTime": minute_time(inst["StartTs"]),
+        "DeletionProtection": inst["DeletionProtection"],
+        "SecurityGroupIds": {"SecurityGroupId": list(inst["SecurityGroupIds"])},
+        "VpcAttributes": {"VpcId": inst["VpcId"], "VSwitchId": inst["VSwitchId"], "NatIpAddress": "",
+                          "PrivateIpAddress": _ip_list(inst["PrivateIpAddress"])},
+        "InternetChargeType": inst["InternetChargeType"],
+        "InstanceName": inst["InstanceName"],
+        "DeploymentSetId": "",
+        "InternetMaxBandwidthOut": inst["InternetMaxBandwidthOut"],
+        "SerialNumber": inst["SerialNumber"],
+        "OSType": image.get("OSType", "linux"),
+        "CreationTime": minute_time(inst["CreationTs"]),
+        "AutoReleaseTime": minute_time(inst.get("AutoReleaseTs")),
+        "Description": inst["Description"],
+        "InstanceTypeFamily": itype.get("InstanceTypeFamily", ""),
+        "DedicatedInstanceAttribute": {"Tenancy": "", "Affinity": ""},
+        "PublicIpAddress": _ip_list(inst["PublicIpAddress"]),
+        "GPUSpec": "",
+        "NetworkInterfaces": {"NetworkInterface": [{
+            "Type": "Primary", "MacAddress": inst["MacAddress"], "PrimaryIpAddress": inst["PrivateIpAddress"],
+            "NetworkInterfaceId": inst["NetworkInterfaceId"],
+            "PrivateIpSets": {"PrivateIpSet": [{"PrivateIpAddress": inst["PrivateIpAddress"], "Primary": True}]},
+        }]},
+        "SpotPriceLimit": inst["SpotPriceLimit"],
+        "DeviceAvailable": True,
+        "SaleCycle": inst["SaleCycle"],
+        "InstanceType": inst["InstanceType"],
+        "SpotStrategy": inst["SpotStrategy"],
+        "OSNameEn": image.get("OSNameEn", ""),
+        "KeyPairName": inst["KeyPairName"],
+        "IoOptimized": inst["IoOptimized"],
+        "ZoneId": inst["ZoneId"],
+        "ClusterId": "",
+        "EcsCapacityReservationAttr": {"CapacityReservationId": "", "CapacityReservationPreference": ""},
+        "DedicatedHostAttribute": {"DedicatedHostId": "", "DedicatedHostName": "", "DedicatedHostClusterId": ""},
+        "GPUAmount": 0,
+        "OperationLocks": {"LockReason": [{"LockReason": r, "LockMsg": ""} for r in inst["Locks"]]},
+        "InternetMaxBandwidthIn": inst["InternetMaxBandwidthIn"],
+        "Recyclable": False,
+        "RegionId": inst["RegionId"],
+        "CreditSpecification": inst["CreditSpecification"],
+        "SpotDuration": inst["SpotDuration"],
+        "SpotInterruptionBehavior": inst["SpotInterruptionBehavior"],
+        "LocalStorageAmount": 0,
+        "LocalStorageCapacity": 0,
+        "RdmaIpAddress": {"IpAddress": []},
+        "HpcClusterId": "",
+        "ISP": "",
+        "DeploymentSetGroupNo": 0,
+    }
+    if inst["Tags"] or store.config.get("untagged_tags_form", "omit") == "empty":
+        out["Tags"] = tags_ecs(inst["Tags"])
+    return out
+
+
+def render_instance_attribute(store: Store, inst: dict[str, Any]) -> dict[str, Any]:
+    """DescribeInstanceAttribute (reference 9.5): flat; IoOptimized is a string; no Tags/KeyPairName/StartTime."""
+    itype = store.catalog.instance_types.get(inst["InstanceType"], {})
+    expired = POSTPAID_EXPIRED_TIME if inst["InstanceChargeType"] == "PostPaid" else minute_time(inst["ExpiredTs"])
+    return {
+        "InstanceId": inst["InstanceId"],
+        "InstanceName": inst["InstanceName"],
+        "Description": inst["Description"],
+        "HostName": inst["HostName"],
+        "Status": inst["Status"],
+        "RegionId": inst["RegionId"],
+        "ZoneId": inst["ZoneId"],
+        "ImageId": inst["ImageId"],
+        "InstanceType": inst["InstanceType"],
+        "Cpu": int(itype.get("CpuCoreCount", 0)),
+        "Memory": int(float(itype.get("MemorySize", 0)) * 1024),
+        "InstanceNetworkType": "vpc",
+        "InstanceChargeType": inst["InstanceChargeType"],
+        "InternetChargeType": inst["InternetChargeType"],
+        "InternetMaxBandwidthIn": inst["InternetMaxBandwidthIn"],
+        "InternetMaxBandwidthOut": inst["InternetMaxBandwidthOut"],
+        "IoOptimized": "optimized" if inst["IoOptimized"] else "none",
+        "CreationTime": minute_time(inst["CreationTs"]),
+        "ExpiredTime": expired,
+        "StoppedMode": inst["StoppedMode"],
+        "SerialNumber": inst["SerialNumber"],
+        "CreditSpecification": inst["CreditSpecification"],
+        "ClusterId": "",
+        "VlanId": "",
+        "EnableJumboFrame": False,
+        "SecurityGroupIds": {"SecurityGroupId": list(inst["SecurityGroupIds"])},
+        "PublicIpAddress": _ip_list(inst["PublicIpAddress"]),
+        "InnerIpAddress": {"IpAddress": []},
+        "VpcAttributes": {"VpcId": inst["VpcId"], "VSwitchId": inst["VSwitchId"], "NatIpAddress": "",
+                          "PrivateIpAddress": _ip_list(inst["PrivateIpAddress"])},
+        "EipAddress": {"AllocationId": "", "IpAddress": "", "Bandwidth": 0, "InternetChargeType": ""},
+        "DedicatedHostAttribute": {"DedicatedHostId": "", "DedicatedHostName": ""},
+        "OperationLocks": {"LockReason": [{"LockReason": r} for r in inst["Locks"]]},
+    }
+
+
+def render_disk(disk: dict[str, Any]) -> dict[str, Any]:
+    """One ``Disks.Disk[]`` entry of DescribeDisks."""
+    attached = disk["InstanceId"] != ""
+    return {
+        "DiskId": disk["DiskId"],
+        "DiskName": disk["DiskName"],
+        "Description": disk["Description"],
+        "RegionId": disk["RegionId"],
+        "ZoneId": disk["ZoneId"],
+        "InstanceId": disk["InstanceId"],
+        "Type": disk["Type"],
+        "Category": disk["Category"],
+        "Size": disk["Size"],
+        "PerformanceLevel": disk["PerformanceLevel"],
+        "Status": disk["Status"],
+        "Device": disk["Device"],
+        "DeleteWithInstance": disk["DeleteWithInstance"],
+        "DeleteAutoSnapshot": True,
+        "EnableAutoSnapshot": False,
+        "Encrypted": disk["Encrypted"],
+        "KMSKeyId": "",
+        "Portable": disk["Type"] == "data",
+        "DiskChargeType": disk["DiskChargeType"],
+        "ImageId": disk["ImageId"],
+        "SourceSnapshotId": disk["SnapshotId"],
+        "IOPS": disk["IOPS"],
+        "BurstingEnabled": False,
+        "SerialNumber": disk["SerialNumber"],
+        "ResourceGroupId": "",
+        "CreationTime": second_time(disk["CreationTs"]),
+        "AttachedTime": second_time(disk.get("AttachedTs")),
+        "DetachedTime": "",
+        "ExpiredTime": "2999-09-08T16:00Z" if disk["DiskChargeType"] == "PostPaid" else "",
+        "MultiAttach": "Disabled",
+        "OperationLocks": {"OperationLock": []},
+        "Attachments": {"Attachment": [{"InstanceId": disk["InstanceId"], "Device": disk["Device"],
+                                        "AttachedTime": second_time(disk.get("AttachedTs"))}] if attached else []},
+        "Tags": tags_ecs(disk["Tags"]),
+    }
