@@ -12,7 +12,7 @@ from alibabacloud_tea_openapi import exceptions as tea_exceptions
 
 from ecs_emulator import faults as faults_mod
 from tests.helpers.emulator import (
-    EmulatorError, encode_query, has_action, json_body, run_instances, sdk_call, v1_call, v1_params,
+    RUN_DEFAULTS, EmulatorError, encode_query, has_action, json_body, run_instances, sdk_call, v1_call, v1_params,
 )
 
 ECHO, CREATE = "EmulatorTestEcho", "EmulatorTestCreate"
@@ -192,8 +192,7 @@ def test_bad_rules_rejected(emulator):
 def test_commit_then_drop_run_instances_creates_instances(emulator):
     before = {i["InstanceId"] for i in emulator.instances()}
     emulator.faults({"action": "RunInstances", "kind": "commit_then_drop", "count": 1})
-    params = {"RegionId": "cn-hangzhou", "ImageId": "ubuntu_22_04_x64_20G_alibase_20240130.vhd",
-              "InstanceType": "ecs.g6.large", "Amount": "2", "ClientToken": "drop-token-1"}
+    params = {**RUN_DEFAULTS, "Amount": "2", "ClientToken": "drop-token-1"}
     with pytest.raises((ConnectionResetError, http.client.RemoteDisconnected)):
         send_raw(emulator, "RunInstances", params)
     created = {i["InstanceId"] for i in emulator.instances()} - before
@@ -211,8 +210,10 @@ def test_commit_then_error_run_instances_and_old_sdk_retry_duplicates_without_to
     before = len(emulator.instances())
     emulator.faults({"action": "RunInstances", "kind": "commit_then_error", "count": 1})
     request = RunInstancesRequest()
-    request.set_ImageId("ubuntu_22_04_x64_20G_alibase_20240130.vhd")
-    request.set_InstanceType("ecs.g6.large")
+    request.set_ImageId(RUN_DEFAULTS["ImageId"])
+    request.set_InstanceType(RUN_DEFAULTS["InstanceType"])
+    request.set_VSwitchId(RUN_DEFAULTS["VSwitchId"])
+    request.set_SecurityGroupId(RUN_DEFAULTS["SecurityGroupId"])
     request.set_Amount(1)
     json.loads(acs_client.do_action_with_exception(request))  # the SDK retried the 500 and succeeded
     run_calls = emulator.calls("RunInstances")

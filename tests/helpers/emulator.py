@@ -381,8 +381,10 @@ def has_action(name: str, version: str = "2014-05-26") -> bool:
         return False
 
 
+# Seed catalog entries and the seed's default network of cn-hangzhou (zone h).
 RUN_DEFAULTS = {"RegionId": "cn-hangzhou", "ImageId": "ubuntu_22_04_x64_20G_alibase_20240130.vhd",
-                "InstanceType": "ecs.g6.large"}
+                "InstanceType": "ecs.g6.large", "VSwitchId": "vsw-bp1emudefaulth",
+                "SecurityGroupId": "sg-bp1emudefault"}
 
 
 def run_instances(emu: "Emulator", amount: int = 1, token: str | None = None, **extra: str) -> tuple[int, dict]:
