@@ -1,40 +1,131 @@
-# alicloud.ecs — the commands the README shows: demo, test, bench, emulator.
+# alicloud.ecs — the commands the README shows (demo, test, bench, emulator),
+# plus the suites and quality gates behind `make test`. CONTRIBUTING.md
+# describes every target.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
+# Newest Python >= 3.12 for .venv and .venv-lint; Python 3.11 for the oldest
+# supported ansible-core in .venv-oldest.
 PYTHON ?= $(shell scripts/find-python)
+PYTHON_OLDEST ?= $(shell scripts/find-python --oldest)
+
 VENV := .venv
 VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+LINT_VENV := .venv-lint
+LINT_STAMP := $(LINT_VENV)/.installed
+OLDEST_VENV := .venv-oldest
+OLDEST_STAMP := $(OLDEST_VENV)/.installed
 
-.PHONY: help venv test test-emulator test-unit test-integration demo bench emulator clean
+PYTEST := -m pytest -p no:cacheprovider
+# Two workers on this kind of machine; suites that start servers use free ports.
+XDIST := -n auto
+# Run by `make test` before the main pytest run, each whatever the others do.
+GATES := sanity lint lint-docs lint-changelog test-oldest
+
+.PHONY: help venv venv-lint venv-oldest test test-emulator test-unit test-integration \
+	test-packaging test-oldest check sanity lint lint-docs lint-changelog build \
+	demo bench emulator clean
 
 help:
-	@echo "make demo      provision pay-as-you-go and subscription instances against the emulator, then tear down"
-	@echo "make test      install everything into .venv and run every test suite"
-	@echo "make bench     run the benchmarks and print their tables"
-	@echo "make emulator  run the ECS emulator in the foreground"
+	@echo "make demo            provision pay-as-you-go and subscription instances against the emulator, then tear down"
+	@echo "make test            install everything and run every suite and quality gate (what CI runs)"
+	@echo "make bench           run the benchmarks and print their tables"
+	@echo "make emulator        run the ECS emulator in the foreground"
+	@echo
+	@echo "make test-unit | test-integration | test-emulator | test-packaging   one pytest suite in .venv"
+	@echo "make test-oldest     unit tests + integration smoke tests on the oldest ansible-core (.venv-oldest)"
+	@echo "make check           all static gates: sanity lint lint-docs lint-changelog"
+	@echo "make sanity          ansible-test sanity on a copy of the collection (.tmp/ansible-test)"
+	@echo "make lint            ansible-lint, production profile"
+	@echo "make lint-docs       antsibull-docs lint-collection-docs --plugin-docs"
+	@echo "make lint-changelog  antsibull-changelog lint (fragments and changelog.yaml)"
+	@echo "make build           ansible-galaxy collection build into .tmp/dist"
+	@echo "make clean           remove the venvs and scratch directories"
 
-$(STAMP): requirements.txt requirements-dev.txt emulator/pyproject.toml
+# --- virtual environments (re-created only when their requirement files change)
+
+$(STAMP): requirements.txt requirements-test.txt requirements-dev.txt emulator/pyproject.toml
 	@test -n "$(PYTHON)" || { echo "no Python found" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(VPY) -m pip install --quiet --upgrade pip
 	$(VPY) -m pip install --quiet -r requirements-dev.txt -e ./emulator
 	touch $(STAMP)
 
-venv: $(STAMP)
+$(LINT_STAMP): requirements-lint.txt
+	@test -n "$(PYTHON)" || { echo "no Python found" >&2; exit 1; }
+	$(PYTHON) -m venv $(LINT_VENV)
+	$(LINT_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LINT_VENV)/bin/python -m pip install --quiet -r requirements-lint.txt
+	touch $(LINT_STAMP)
 
-test: venv
-	$(VPY) -m pytest -p no:cacheprovider tests
+# Python 3.11 is on every machine of this kind (pyenv): missing means broken.
+$(OLDEST_STAMP): requirements.txt requirements-test.txt requirements-oldest.txt emulator/pyproject.toml
+	@test -n "$(PYTHON_OLDEST)" || { echo "no Python 3.11 found for the oldest supported ansible-core" \
+		"(scripts/find-python --oldest looks on PATH and in pyenv): install it, e.g. pyenv install 3.11" >&2; exit 1; }
+	$(PYTHON_OLDEST) -m venv $(OLDEST_VENV)
+	$(OLDEST_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(OLDEST_VENV)/bin/python -m pip install --quiet -r requirements-oldest.txt -e ./emulator
+	touch $(OLDEST_STAMP)
+
+venv: $(STAMP)
+venv-lint: $(LINT_STAMP)
+venv-oldest: $(OLDEST_STAMP)
+
+# --- tests
+
+# The gates first (each runs even if another failed, with a timed summary),
+# then every pytest suite under tests/ in one run, whose closing summary is the
+# last thing printed. Fails if any gate or test failed.
+test: venv venv-lint venv-oldest
+	@MAKE="$(MAKE)" scripts/run-gates $(GATES); gates=$$?; \
+	echo "== pytest tests/ (.venv)"; \
+	$(VPY) $(PYTEST) $(XDIST) tests || exit $$?; \
+	exit $$gates
 
 test-emulator: venv
-	$(VPY) -m pytest -p no:cacheprovider tests/emulator
+	$(VPY) $(PYTEST) $(XDIST) tests/emulator
 
 test-unit: venv
-	$(VPY) -m pytest -p no:cacheprovider tests/unit
+	$(VPY) $(PYTEST) $(XDIST) tests/unit
 
 test-integration: venv
-	$(VPY) -m pytest -p no:cacheprovider tests/integration
+	$(VPY) $(PYTEST) $(XDIST) tests/integration
+
+test-packaging: venv
+	$(VPY) $(PYTEST) tests/packaging
+
+# Oldest supported ansible-core: all unit tests, and the integration tests
+# marked `smoke` (@pytest.mark.smoke).
+test-oldest: venv-oldest
+	scripts/pytest-suite $(OLDEST_VENV)/bin/python tests/unit $(XDIST)
+	scripts/pytest-suite $(OLDEST_VENV)/bin/python tests/integration -m smoke
+
+# --- quality gates
+
+check: sanity lint lint-docs lint-changelog
+
+# All sanity tests, run locally (no --docker: there is no engine here) on the
+# Python of .venv. Per-test virtual environments are cached in .cache/.
+sanity: venv
+	scripts/ansible-test-offline $(VENV) sanity --python \
+		"$$($(VPY) -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+
+lint: venv-lint
+	PATH="$(CURDIR)/$(LINT_VENV)/bin:$$PATH" ansible-lint --nocolor
+
+lint-docs: venv-lint
+	tree=$$(scripts/collection-tree .tmp/docs) && cd "$$tree" && \
+		PATH="$(CURDIR)/$(LINT_VENV)/bin:$$PATH" antsibull-docs lint-collection-docs --plugin-docs .
+
+lint-changelog: venv-lint
+	$(LINT_VENV)/bin/antsibull-changelog lint
+	$(LINT_VENV)/bin/antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
+
+build: venv
+	$(VENV)/bin/ansible-galaxy collection build --force --output-path .tmp/dist .
+
+# --- the other README commands
 
 demo: venv
 	$(VPY) scripts/demo.py
@@ -46,4 +137,4 @@ emulator: venv
 	$(VENV)/bin/ecs-emulator
 
 clean:
-	rm -rf $(VENV) .tmp
+	rm -rf $(VENV) $(LINT_VENV) $(OLDEST_VENV) .tmp .cache
