@@ -103,6 +103,7 @@ def main() -> int:
         sequential = args.calls / sum(latencies)
         concurrent = throughput(emu, args.threads, max(1, args.calls // args.threads))
         rss = peak_rss_mib(emu.proc.pid)
+        server_ms = [c["duration_ms"] for c in emu.calls("DescribeInstances")]
 
     result = {
         "instances": 1000,
@@ -111,6 +112,7 @@ def main() -> int:
         "p50_ms": round(statistics.median(latencies) * 1000, 2),
         "p95_ms": round(percentile(latencies, 95) * 1000, 2),
         "max_ms": round(max(latencies) * 1000, 2),
+        "server_side_p50_ms": round(statistics.median(server_ms), 2),
         "throughput_1_client_per_s": round(sequential, 1),
         f"throughput_{args.threads}_clients_per_s": round(concurrent, 1),
         "create_1000_seconds": round(create_seconds, 2),

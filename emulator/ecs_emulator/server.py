@@ -146,7 +146,6 @@ class App:
         self._log_lock = threading.Lock()
         self._persist_lock = threading.Lock()
         self._next_token_purge = 0.0
-        self._warned_import = False
 
     # -- entry point ------------------------------------------------------
     def handle(self, req: HttpRequest) -> Reply:
@@ -227,30 +226,12 @@ class App:
             raise missing_parameter("Action")
         if not ctx.version:
             raise missing_parameter("Version")
-        spec = self._lookup(ctx.version, ctx.action)
+        spec = registry.lookup(ctx.version, ctx.action)
         if spec is not None:
             return spec
-        if ctx.version not in KNOWN_VERSIONS and ctx.version not in self._versions():
+        if ctx.version not in KNOWN_VERSIONS and ctx.version not in registry.versions():
             raise ApiError("InvalidVersion", "Specified parameter Version is not valid.", 400)
         raise action_not_found()
-
-    def _lookup(self, version: str, action: str) -> registry.ActionSpec | None:
-        try:
-            return registry.lookup(version, action)
-        except ImportError:  # handler modules missing: still serve plugin actions
-            self._warn_import()
-            return registry.ACTIONS.get((version, action))
-
-    def _versions(self) -> set[str]:
-        try:
-            return registry.versions()
-        except ImportError:
-            return {v for v, _ in registry.ACTIONS}
-
-    def _warn_import(self) -> None:
-        if not self._warned_import:
-            self._warned_import = True
-            self._write_log("warning: action modules failed to import:\n" + traceback.format_exc())
 
     @staticmethod
     def _auth_request(req: HttpRequest, params: dict[str, str]) -> AuthRequest:
