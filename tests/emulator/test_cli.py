@@ -150,3 +150,19 @@ def test_start_failure_is_reported():
     with pytest.raises(EmulatorError):
         emu.start()
     emu.close()
+
+
+def test_seed_files_extend_the_catalog(tmp_path):
+    image = {"ImageId": "my_custom_x64_20G.vhd", "ImageName": "my_custom_x64_20G.vhd", "ImageFamily": "",
+             "ImageVersion": "1", "OSType": "linux", "Platform": "Ubuntu", "OSName": "Custom", "OSNameEn": "Custom",
+             "Architecture": "x86_64", "Size": 20, "CreationTime": "2024-01-30T09:25:33Z", "Description": ""}
+    path = tmp_path / "seed.json"
+    path.write_text(json.dumps({"images": [image]}))
+    query = {"RegionId": "cn-hangzhou", "ImageId": image["ImageId"]}
+    with Emulator("--seed", str(path)) as emu:
+        status, _, raw = v1_call(emu, "DescribeImages", query)
+        assert status == 200, raw
+        assert [i["ImageId"] for i in json_body(raw)["Images"]["Image"]] == [image["ImageId"]]
+    with Emulator() as emu:
+        status, _, raw = v1_call(emu, "DescribeImages", query)
+        assert status != 200 or json_body(raw)["Images"]["Image"] == []
