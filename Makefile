@@ -95,11 +95,12 @@ test-integration: venv
 test-packaging: venv
 	$(VPY) $(PYTEST) tests/packaging
 
-# Oldest supported ansible-core: all unit tests, and the integration tests
-# marked `smoke` (@pytest.mark.smoke).
+# Oldest supported ansible-core: all unit tests, and the tests marked `smoke`
+# (@pytest.mark.smoke) in tests/integration and tests/packaging (the latter
+# installs the built tarball and runs a playbook by FQCN against the emulator).
 test-oldest: venv-oldest
 	scripts/pytest-suite $(OLDEST_VENV)/bin/python tests/unit $(XDIST)
-	scripts/pytest-suite $(OLDEST_VENV)/bin/python tests/integration -m smoke
+	$(OLDEST_VENV)/bin/python $(PYTEST) $(XDIST) -m smoke tests/integration tests/packaging
 
 # --- quality gates
 

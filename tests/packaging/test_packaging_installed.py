@@ -1,5 +1,7 @@
 """The built tarball, installed into an empty collections path, works by FQCN.
 
+Marked smoke: `make test-oldest` runs these on the oldest supported ansible-core.
+
 Credentials reach the modules the way AWX passes them: through the
 environment that extensions/awx/credential_type.yml injects, rendered here
 from its injector templates as AWX renders them.
@@ -47,6 +49,7 @@ def test_modules_exist():
     assert MODULES, "plugins/modules has no module to package"
 
 
+@pytest.mark.smoke
 @pytest.mark.parametrize("module", MODULES)
 def test_ansible_doc_renders_from_installed_collection(installed, tmp_path, module):
     env = ansible_env(installed, tmp_path)
@@ -63,6 +66,7 @@ def awx_injected_env(inputs: dict[str, str]) -> dict[str, str]:
     return {name: jinja2.Template(template).render(**inputs) for name, template in injectors.items()}
 
 
+@pytest.mark.smoke
 def test_playbook_runs_by_fqcn_against_emulator(installed, tmp_path):
     smoke = [module for module in MODULES if module in SMOKE_TASKS]
     assert smoke, f"none of {sorted(SMOKE_TASKS)} exists in plugins/modules ({MODULES})"
