@@ -311,3 +311,36 @@ def test_credentials_file_parsing(tmp_path):
     assert table.get(DEFAULT_KEY[0]).secret == DEFAULT_KEY[1]
     with pytest.raises(ValueError):
         auth.parse_credentials([{"access_key_id": "x"}])
+
+
+# ---------------------------------------------------------------- with the real handlers
+
+def test_real_actions_old_sdk_wrong_secret_and_read_only(emulator, acs_client):
+    from aliyunsdkecs.request.v20140526.DescribeInstancesRequest import DescribeInstancesRequest
+    from aliyunsdkecs.request.v20140526.RunInstancesRequest import RunInstancesRequest
+
+    assert json.loads(acs_client.do_action_with_exception(DescribeRegionsRequest()))["Regions"]["Region"]
+    wrong = make_acs_client(emulator.hostport, (DEFAULT_KEY[0], "nope"))
+    with pytest.raises(ServerException) as info:
+        wrong.do_action_with_exception(DescribeRegionsRequest())
+    assert info.value.get_error_code() == "InvalidAccessKeySecret"
+    read_only = make_acs_client(emulator.hostport, READONLY_KEY)
+    json.loads(read_only.do_action_with_exception(DescribeInstancesRequest()))
+    with pytest.raises(ServerException) as info:
+        read_only.do_action_with_exception(RunInstancesRequest())
+    assert (info.value.get_error_code(), info.value.get_http_status()) == ("Forbidden.RAM", 403)
+    assert emulator.instances() == []
+
+
+@pytest.mark.parametrize("algorithm", [None, "v2"])
+def test_real_actions_new_sdk_typed_client(emulator, new_sdk_client, algorithm):
+    from alibabacloud_ecs20140526 import models as ecs_models
+
+    response = new_sdk_client(algorithm).describe_regions(ecs_models.DescribeRegionsRequest())
+    assert response.status_code == 200 and response.body.regions.region
+    client = new_sdk_client(algorithm, key=(DEFAULT_KEY[0], "nope"))
+    with pytest.raises(tea_exceptions.ClientException) as info:
+        client.describe_regions(ecs_models.DescribeRegionsRequest())
+    assert info.value.code == "SignatureDoesNotMatch"
+    sts = new_sdk_client(algorithm, key=STS_KEY)
+    assert sts.describe_instances(ecs_models.DescribeInstancesRequest(region_id="cn-hangzhou")).status_code == 200
