@@ -175,6 +175,10 @@ def test_extra_seed_file_is_merged(tmp_path):
     [iid] = api(store, "RunInstances", T0, **params)["InstanceIdSets"]["InstanceIdSet"]
     assert store.instances[iid]["PrivateIpAddress"].startswith("10.1.0.")
     assert "ecs.g7.large" in store.catalog.instance_types  # built-in seed kept
+    with pytest.raises(ApiError) as info:  # default vSwitch, custom VPC's group
+        api(store, "RunInstances", T0, **dict(params, VSwitchId="vsw-bp1emudefaulth"))
+    assert (info.value.code, info.value.status, info.value.message) == (
+        "InvalidParameter.Mismatch", 400, "Specified security group and virtual switch are not in the same VPC.")
 
 
 def test_describe_100_of_1000_is_fast():
