@@ -1,0 +1,118 @@
+# Private to alicloud.ecs: not a public API, may change without notice.
+"""ecs_public_ip: find one instance, wait out transitional states, AllocatePublicIpAddress once.
+
+AllocatePublicIpAddress has no ClientToken and ECS has no call to give the
+address back, so it is never repeated blindly: after an ambiguous failure
+(HTTP 5xx, timeout) or ``AllocatedAlready`` the instance is read again and the
+address it has is reported (reference 9.11).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable
+
+from ansible_collections.alicloud.ecs.plugins.module_utils import _ecs as ecs
+from ansible_collections.alicloud.ecs.plugins.module_utils._errors import EcsApiError, EcsConfigError, EcsError
+from ansible_collections.alicloud.ecs.plugins.module_utils._retries import is_ambiguous
+from ansible_collections.alicloud.ecs.plugins.module_utils._transform import normalize_instance
+from ansible_collections.alicloud.ecs.plugins.module_utils._waiters import TRANSITIONAL_STATUSES, InstanceWaiter
+
+NO_BANDWIDTH = (
+    "instance %s has no outgoing public bandwidth (internet_max_bandwidth_out is 0), so ECS refuses to give it a "
+    "public IP address (API error AllocateIpInvalidInstanceBandwidth). Give the instance an "
+    "internet_max_bandwidth_out above 0 (create it with the internet_max_bandwidth_out option of "
+    "alicloud.ecs.ecs_instance, or raise it with ModifyInstanceNetworkSpec), or bind an EIP instead"
+)
+
+
+def public_address(instance: dict[str, Any]) -> str | None:
+    """The instance's public IP (ECS-assigned first, then an EIP), or None."""
+    addresses = (instance.get("PublicIpAddress") or {}).get("IpAddress") or []
+    eip = (instance.get("EipAddress") or {}).get("IpAddress") or None
+    return next((a for a in addresses if a), None) or eip
+
+
+def find_instance(client: Any, instance_id: str | None, name: str | None) -> dict[str, Any]:
+    """The one instance with this id, or the only one with exactly this name."""
+    if instance_id:
+        found = ecs.describe_instances_by_ids(client, [instance_id])
+        if instance_id not in found:
+            raise EcsConfigError(
+                "instance %s does not exist in region %s" % (instance_id, client.region),
+                operation="find instance %s" % instance_id,
+            )
+        return found[instance_id]
+    matches = ecs.describe_instances(client, name)
+    what = "find the instance named %s" % name
+    if not matches:
+        raise EcsConfigError("no instance is named %s in region %s" % (name, client.region), operation=what)
+    if len(matches) > 1:
+        ids = ", ".join(sorted(i["InstanceId"] for i in matches))
+        raise EcsConfigError(
+            "%d instances are named %s (%s); give instance_id instead" % (len(matches), name, ids), operation=what
+        )
+    return matches[0]
+
+
+def allocate_public_ip_address(client: Any, instance_id: str) -> str | None:
+    """The new address; not retried on ambiguous failures (see the module docstring)."""
+    try:
+        body = client.call("AllocatePublicIpAddress", {"InstanceId": instance_id}, idempotent=False)
+    except EcsError as err:
+        err.operation = err.operation or "allocate a public IP address for instance %s" % instance_id
+        raise
+    return body.get("IpAddress") or None
+
+
+class PublicIpRunner:
+    def __init__(self, mod: Any, clock: Callable[[], float] | None = None, sleep: Callable[[float], None] | None = None):
+        self.mod = mod
+        self.params = mod.params
+        self.client = mod.client
+        self.waiter = InstanceWaiter(self.describe, clock=clock or time.monotonic, sleep=sleep or time.sleep)
+
+    def describe(self, ids: list[str]) -> dict[str, dict]:
+        return ecs.describe_instances_by_ids(self.client, ids)
+
+    def run(self) -> dict[str, Any]:
+        instance = self.settle(find_instance(self.client, self.params.get("instance_id"), self.params.get("name")))
+        instance_id = instance["InstanceId"]
+        address = public_address(instance)
+        if address:
+            return self.result(False, address, instance)
+        if not int(instance.get("InternetMaxBandwidthOut") or 0) > 0:
+            raise EcsConfigError(NO_BANDWIDTH % instance_id, operation="allocate a public IP address for instance %s" % instance_id)
+        if self.mod.check_mode:
+            return self.result(True, None, instance)
+        changed = True
+        try:
+            address = allocate_public_ip_address(self.client, instance_id)
+        except EcsApiError as err:
+            if err.code != "AllocatedAlready" and not is_ambiguous(err.code, err.http_status):
+                raise
+            # It may have been allocated anyway (lost answer) or by someone else meanwhile: read it back.
+            changed = err.code != "AllocatedAlready"
+            if not public_address(self.describe([instance_id]).get(instance_id) or {}):
+                raise
+        after = self.describe([instance_id]).get(instance_id) or instance
+        return self.result(changed, public_address(after) or address, after)
+
+    def settle(self, instance: dict[str, Any]) -> dict[str, Any]:
+        """Wait out Pending/Starting/Stopping (not in check mode: nothing will be done then)."""
+        if instance.get("Status") not in TRANSITIONAL_STATUSES or self.mod.check_mode:
+            return instance
+        instance_id = instance["InstanceId"]
+        seen = self.waiter.wait([instance_id], "settled", self.params["wait_timeout"])
+        if seen.get(instance_id) is None:
+            raise EcsConfigError("instance %s was released" % instance_id, operation="find instance %s" % instance_id)
+        return seen[instance_id]
+
+    @staticmethod
+    def result(changed: bool, address: str | None, instance: dict[str, Any]) -> dict[str, Any]:
+        return {"changed": changed, "ip_address": address, "instance": normalize_instance(instance)}
+
+
+def ensure_public_ip(mod: Any) -> dict[str, Any]:
+    """Entry point used by the module: returns the result dict or raises EcsError."""
+    return PublicIpRunner(mod).run()
