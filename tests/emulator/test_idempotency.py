@@ -101,7 +101,7 @@ def wait_for_processing_token(emulator, timeout=5.0):
 
 
 def test_duplicate_while_first_in_flight_is_last_token_processing(emulator):
-    emulator.faults({"action": CREATE, "kind": "latency", "seconds": 1.0, "count": 1})
+    emulator.faults({"action": CREATE, "kind": "latency", "seconds": 1.5, "count": 1})
     results = {}
     first = threading.Thread(target=lambda: results.setdefault("first", create(emulator, "tok-8")))
     first.start()
@@ -117,13 +117,13 @@ def test_duplicate_while_first_in_flight_is_last_token_processing(emulator):
 
 def test_other_calls_proceed_while_a_call_sleeps(emulator):
     # Injected latency is applied outside the store lock (reference 8.2 in-flight observability).
-    emulator.faults({"action": CREATE, "kind": "latency", "seconds": 1.0, "count": 1})
+    emulator.faults({"action": CREATE, "kind": "latency", "seconds": 1.5, "count": 1})
     slow = threading.Thread(target=create, args=(emulator, "tok-9"))
     slow.start()
     wait_for_processing_token(emulator)
     started = time.monotonic()
     assert v1_call(emulator, ECHO)[0] == 200
-    assert time.monotonic() - started < 0.9
+    assert time.monotonic() - started < 1.2  # loose: far less than the 1.5 s the other call sleeps
     slow.join()
 
 
