@@ -524,8 +524,7 @@ class RequestHandler(BaseHTTPRequestHandler):
         try:
             body = self._read_body()
         except ValueError as exc:
-            self._send(json_reply(400, {"Code": "InvalidParameter", "Message": str(exc)}))
-            self.close_connection = True
+            self.send_error(400, str(exc))
             return
         headers: dict[str, list[str]] = {}
         for name, value in self.headers.items():
@@ -581,9 +580,11 @@ class RequestHandler(BaseHTTPRequestHandler):
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         # Malformed HTTP must still answer in the API's error shape, never HTML.
         rid = new_request_id()
-        body = {"RequestId": rid, "HostId": "ecs.aliyuncs.com", "Code": "InvalidRequest" if code < 500 else "InternalError",
-                "Message": message or "The request is malformed.",
-                "Recommend": f"https://api.aliyun.com/troubleshoot?q=InvalidRequest&product=Ecs&requestId={rid}"}
+        error_code = "InvalidRequest" if code < 500 else "InternalError"
+        headers = getattr(self, "headers", None)
+        body = {"RequestId": rid, "HostId": (headers.get("Host") if headers else None) or "ecs.aliyuncs.com",
+                "Code": error_code, "Message": message or "The request is malformed.",
+                "Recommend": f"https://api.aliyun.com/troubleshoot?q={error_code}&product=Ecs&requestId={rid}"}
         payload = json.dumps(body).encode("utf-8")
         self.close_connection = True
         if getattr(self, "request_version", "HTTP/0.9") == "HTTP/0.9":

@@ -169,7 +169,8 @@ def test_malformed_http_is_json_not_html(emulator):
 
 def test_bad_content_length_is_json(emulator):
     status, headers, raw = raw_request(emulator, "POST", "/", b"", {"Content-Length": "abc"})
-    assert status == 400 and "json" in headers["content-type"] and b"<html" not in raw
+    body = assert_error(status, headers, raw, "InvalidRequest", 400)
+    assert "Content-Length" in body["Message"]
 
 
 def test_handler_crash_is_internal_error_without_trace(emulator):
