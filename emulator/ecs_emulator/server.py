@@ -169,6 +169,12 @@ class App:
         return reply
 
     def _process(self, ctx: CallContext) -> Reply:
+        spec = self._admit(ctx)
+        token = self._client_token(spec, ctx.params)
+        return self._run(ctx, spec, token)
+
+    def _admit(self, ctx: CallContext) -> registry.ActionSpec:
+        """Parse, route, authenticate and authorise: everything before faults apply."""
         req = ctx.request
         ctx.params = self._parse_params(req)
         ctx.fmt = self._format(req, ctx.params)
@@ -181,19 +187,21 @@ class App:
         if spec.mutating and ctx.auth.credential.read_only:
             raise ApiError("Forbidden.RAM", "User not authorized to operate on the specified resource, "
                                             "or this API doesn't support RAM.", 403)
-        token = self._client_token(spec, ctx.params)
+        return spec
+
+    def _run(self, ctx: CallContext, spec: registry.ActionSpec, token: str | None) -> Reply:
         decision = self.faults.decide(spec.version, spec.name)
         ctx.fault = decision.label
-        rule = decision.rule
-        if rule is not None and rule.kind in ("error", "reset"):
+        kind = decision.rule.kind if decision.rule is not None else None
+        if kind in ("error", "reset"):
             self._sleep(decision.latency)
-            if rule.kind == "reset":
+            if kind == "reset":
                 return Reply(disposition="reset")
-            raise rule.error()
+            raise decision.rule.error()
         body = self._execute(ctx, spec, token, decision.latency)
-        if rule is not None and rule.kind == "commit_then_drop":
+        if kind == "commit_then_drop":
             return Reply(disposition="drop")
-        if rule is not None and rule.kind == "commit_then_error":
+        if kind == "commit_then_error":
             raise internal_error()
         payload, content_type = render({**body, "RequestId": ctx.request_id}, ctx.fmt, spec.name + "Response")
         return Reply(200, payload, {"Content-Type": content_type})
