@@ -10,8 +10,8 @@ class ModuleDocFragment:
 options:
   filters:
     description:
-      - Any other C(DescribeInstances) request parameter, by its API name, for example
-        C({"ImageId": "ubuntu_22_04_x64_20G_alibase_20240130.vhd", "KeyPairName": "deploy"}).
+      - Any other C(DescribeInstances) request parameter, by its API name, for example C(ImageId),
+        C(KeyPairName), C(InstanceTypeFamily) or C(InternetChargeType).
       - Lists and dictionaries are flattened as the API expects (C(Filter.1.Key), ...).
       - A named option (O(zone_id), O(status), ...) wins over the same parameter given here.
         C(InstanceIds), C(RegionId) and the paging parameters cannot be set here.
