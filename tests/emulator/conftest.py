@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.helpers.emulator import DEFAULT_KEY, Emulator, make_acs_client, make_sdk_client
 
 PLUGIN = "tests.helpers.plugin_actions"
+
+# A developer's proxy must not capture calls to the local emulator; the old SDK reads
+# HTTP_PROXY itself and ignores NO_PROXY, so the variables are removed for this test session.
+for _name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+    os.environ.pop(_name, None)
 
 
 @pytest.fixture(scope="session")
