@@ -311,3 +311,18 @@ def test_describe_disks_filters_and_paging(ecs: Ecs):
     left = ecs.call("DescribeDisks", Category="cloud_ssd")["Disks"]["Disk"]
     assert left[0]["Status"] == "Available" and left[0]["InstanceId"] == ""
     assert ecs.call("DescribeDisks")["TotalCount"] == 2  # the other instance's system disk + the detached one
+
+
+def test_describe_instances_renders_as_xml(ecs: Ecs, emulator):
+    import xml.etree.ElementTree as ET
+
+    from tests.helpers.emulator import v1_call
+
+    ids = ecs.run(amount=2, InternetMaxBandwidthOut=1, **{"Tag.1.Key": "env", "Tag.1.Value": "dev"})
+    status, headers, raw = v1_call(emulator, "DescribeInstances", {"RegionId": REGION}, Format="XML")
+    assert status == 200 and headers["content-type"].startswith("text/xml")
+    root = ET.fromstring(raw)
+    assert root.tag == "DescribeInstancesResponse"
+    assert sorted(e.text for e in root.findall("./Instances/Instance/InstanceId")) == sorted(ids)
+    assert len(root.findall("./Instances/Instance/PublicIpAddress/IpAddress")) == 2
+    assert root.find("./Instances/Instance/Tags/Tag/TagKey").text == "env"
