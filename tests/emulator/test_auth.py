@@ -344,3 +344,23 @@ def test_real_actions_new_sdk_typed_client(emulator, new_sdk_client, algorithm):
     assert info.value.code == "SignatureDoesNotMatch"
     sts = new_sdk_client(algorithm, key=STS_KEY)
     assert sts.describe_instances(ecs_models.DescribeInstancesRequest(region_id="cn-hangzhou")).status_code == 200
+
+
+@pytest.mark.parametrize("drop", ["x-acs-date", "x-acs-signature-nonce"])
+def test_acs3_missing_date_or_nonce(emulator, drop):
+    from tests.helpers.emulator import acs3_headers, raw_request
+
+    headers = acs3_headers(emulator, ECHO)
+    del headers[drop]
+    status, _, raw = raw_request(emulator, "POST", "/", b"", headers)
+    body = json_body(raw)
+    assert (status, body["Code"]) == (400, "MissingParameter") and drop in body["Message"]
+
+
+def test_acs3_other_algorithm_rejected(emulator):
+    from tests.helpers.emulator import acs3_headers, raw_request
+
+    headers = acs3_headers(emulator, ECHO)
+    headers["Authorization"] = headers["Authorization"].replace("ACS3-HMAC-SHA256", "ACS3-HMAC-SM3", 1)
+    status, _, raw = raw_request(emulator, "POST", "/", b"", headers)
+    assert (status, json_body(raw)["Code"]) == (400, "InvalidParameter")
