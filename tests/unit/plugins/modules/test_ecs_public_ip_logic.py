@@ -1,0 +1,136 @@
+"""ecs_public_ip logic with an in-memory ECS: find, settle, idempotency, check mode, failures."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import pytest
+
+from ansible_collections.alicloud.ecs.plugins.module_utils._errors import EcsApiError, EcsConfigError
+from ansible_collections.alicloud.ecs.plugins.module_utils._public_ip import PublicIpRunner
+
+
+class Ecs:
+    region = "cn-beijing"
+
+    def __init__(self, *instances):
+        self.instances = {i["InstanceId"]: i for i in instances}
+        self.calls: list[tuple[str, dict]] = []
+        self.allocate_error: EcsApiError | None = None
+        self.statuses: dict[str, list[str]] = {}  # statuses seen on successive describes
+
+    def call(self, action, params, **kwargs):
+        self.calls.append((action, dict(params)))
+        if action == "DescribeInstances":
+            items = list(self.instances.values())
+            if "InstanceIds" in params:
+                items = [i for i in items if i["InstanceId"] in json.loads(params["InstanceIds"])]
+            if params.get("InstanceName"):
+                items = [i for i in items if i["InstanceName"] == params["InstanceName"]]
+            for item in items:
+                if self.statuses.get(item["InstanceId"]):
+                    item["Status"] = self.statuses[item["InstanceId"]].pop(0)
+            return {"Instances": {"Instance": [dict(i) for i in items]}, "TotalCount": len(items)}
+        assert action == "AllocatePublicIpAddress"
+        inst = self.instances[params["InstanceId"]]
+        inst["PublicIpAddress"] = {"IpAddress": ["39.96.0.9"]}
+        if self.allocate_error:
+            raise self.allocate_error
+        return {"IpAddress": "39.96.0.9"}
+
+    def allocations(self):
+        return [p for a, p in self.calls if a == "AllocatePublicIpAddress"]
+
+
+def instance(instance_id, name="web", status="Running", bandwidth=5, public=None, eip=""):
+    return {
+        "InstanceId": instance_id,
+        "InstanceName": name,
+        "Status": status,
+        "InternetMaxBandwidthOut": bandwidth,
+        "PublicIpAddress": {"IpAddress": [public] if public else []},
+        "EipAddress": {"IpAddress": eip, "AllocationId": ""},
+        "Tags": {"Tag": []},
+    }
+
+
+def run(client, check_mode=False, **params):
+    params = dict({"instance_id": None, "name": None, "wait_timeout": 30}, **params)
+    mod = SimpleNamespace(params=params, client=client, check_mode=check_mode)
+    clock = iter(range(0, 10000))
+    return PublicIpRunner(mod, clock=lambda: next(clock), sleep=lambda s: None).run()
+
+
+@pytest.mark.parametrize("status", ["Running", "Stopped"])
+def test_allocates_once_then_reports_it(status):
+    client = Ecs(instance("i-1", status=status))
+    result = run(client, instance_id="i-1")
+    assert result["changed"] and result["ip_address"] == "39.96.0.9"
+    assert result["instance"]["public_ip"] == "39.96.0.9" and result["instance"]["status"] == status
+    again = run(client, instance_id="i-1")
+    assert not again["changed"] and again["ip_address"] == "39.96.0.9"
+    assert len(client.allocations()) == 1
+
+
+def test_eip_counts_as_an_address():
+    client = Ecs(instance("i-1", eip="47.1.1.1"))
+    result = run(client, name="web")
+    assert not result["changed"] and result["ip_address"] == "47.1.1.1" and client.allocations() == []
+
+
+def test_check_mode_reports_the_change_without_calling():
+    client = Ecs(instance("i-1", status="Stopped"))
+    result = run(client, check_mode=True, instance_id="i-1")
+    assert result["changed"] and result["ip_address"] is None and client.allocations() == []
+
+
+def test_no_bandwidth_fails_before_calling():
+    client = Ecs(instance("i-1", bandwidth=0))
+    with pytest.raises(EcsConfigError, match="internet_max_bandwidth_out above 0") as err:
+        run(client, instance_id="i-1")
+    assert "AllocateIpInvalidInstanceBandwidth" in err.value.message and client.allocations() == []
+
+
+def test_unknown_id_and_names_with_zero_or_several_matches():
+    client = Ecs(instance("i-1", name="dup"), instance("i-2", name="dup"))
+    with pytest.raises(EcsConfigError, match="i-nope does not exist"):
+        run(client, instance_id="i-nope")
+    with pytest.raises(EcsConfigError, match=r"2 instances are named dup \(i-1, i-2\)"):
+        run(client, name="dup")
+    with pytest.raises(EcsConfigError, match="no instance is named other"):
+        run(client, name="other")
+    assert client.allocations() == []
+
+
+def test_transitional_states_are_waited_out_first():
+    client = Ecs(instance("i-1", status="Starting"))
+    client.statuses["i-1"] = ["Starting", "Starting", "Running"]
+    result = run(client, instance_id="i-1")
+    assert result["changed"] and result["instance"]["status"] == "Running"
+    describes = [a for a, _ in client.calls[: client.calls.index(("AllocatePublicIpAddress", {"InstanceId": "i-1"}))]]
+    assert describes.count("DescribeInstances") == 3
+
+
+def test_transitional_state_timeout_fails():
+    client = Ecs(instance("i-1", status="Stopping"))
+    client.statuses["i-1"] = ["Stopping"] * 1000
+    with pytest.raises(Exception, match="timed out"):
+        run(client, instance_id="i-1")
+    assert client.allocations() == []
+
+
+@pytest.mark.parametrize("code, status, changed", [("InternalError", 500, True), ("AllocatedAlready", 403, False)])
+def test_ambiguous_failure_or_allocated_already_reads_back(code, status, changed):
+    client = Ecs(instance("i-1"))
+    client.allocate_error = EcsApiError(code, "boom", http_status=status)
+    result = run(client, instance_id="i-1")
+    assert result["changed"] is changed and result["ip_address"] == "39.96.0.9"
+
+
+def test_other_api_errors_propagate():
+    client = Ecs(instance("i-1"))
+    client.allocate_error = EcsApiError("IncorrectInstanceStatus", "no", http_status=403)
+    with pytest.raises(EcsApiError) as err:
+        run(client, instance_id="i-1")
+    assert err.value.operation == "allocate a public IP address for instance i-1"
