@@ -168,23 +168,20 @@ def percent_encode(value: str) -> str:
     return quote(value, safe="~", encoding="utf-8")
 
 
-_TS_FORMATS = (
-    re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?Z"),
-)
+_TIMESTAMP_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?Z")
 
 
 def parse_timestamp(value: str) -> float | None:
     """UTC ``YYYY-MM-DDThh:mm:ssZ`` (fractional seconds tolerated) -> epoch, else None."""
-    for pattern in _TS_FORMATS:
-        match = pattern.fullmatch(value.strip())
-        if match:
-            parts = tuple(int(p) for p in match.groups())
-            try:
-                time.strptime("%04d-%02d-%02d %02d:%02d:%02d" % parts, "%Y-%m-%d %H:%M:%S")
-            except ValueError:
-                return None
-            return float(calendar.timegm(parts + (0, 0, 0)))
-    return None
+    match = _TIMESTAMP_RE.fullmatch(value.strip())
+    if not match:
+        return None
+    parts = tuple(int(p) for p in match.groups())
+    try:
+        time.strptime("%04d-%02d-%02d %02d:%02d:%02d" % parts, "%Y-%m-%d %H:%M:%S")  # rejects Feb 30 etc.
+    except ValueError:
+        return None
+    return float(calendar.timegm(parts + (0, 0, 0)))
 
 
 # ---------------------------------------------------------------- V1
