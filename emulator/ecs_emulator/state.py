@@ -200,9 +200,10 @@ class Store:
     def advance(self, inst: dict[str, Any], now: float, observe: bool = False) -> bool:
         """Bring ``inst`` to ``now``; returns False if it was auto-released.
 
-        ``observe`` is True for describe calls: they hold a transient state that was
-        never shown (reference 8.1: pollers see each non-zero transient once); the
-        describe then calls :meth:`mark_seen` for the instances it looked at.
+        ``observe`` is True for every read: it holds a transient state that was never
+        shown (reference 8.1: pollers see each non-zero transient once).  Status-showing
+        describes then call :meth:`mark_seen` for the instances they looked at; actions
+        pass False and move on regardless.
         """
         hold = self.config["observe_transients"]
         while inst["_next"]:
@@ -272,7 +273,7 @@ class Store:
     def instances_view(self, now: float) -> list[dict[str, Any]]:
         """Every instance, DescribeInstances-shaped, newest first (for GET /_emulator/instances)."""
         with self.lock:
-            alive = self.live_instances(list(self.instances), now)
+            alive = self.live_instances(list(self.instances), now, observe=True)  # a peek: consumes no sighting
             return [render_instance(self, inst) for inst in newest_first(alive)]
 
     def price(self, instance_type: str, charge_type: str, period: int = 1, unit: str = "Month") -> float:

@@ -60,6 +60,14 @@ def test_transient_state_is_shown_once_even_when_polled_late(slow):
     assert status(slow, iid, T0 + 102.2) == "Running"
 
 
+def test_other_reads_do_not_consume_a_sighting(slow):
+    [iid] = api(slow, "RunInstances", T0, **RUN)["InstanceIdSets"]["InstanceIdSet"]
+    assert slow.instances_view(T0 + 100)[0]["Status"] == "Pending"
+    api(slow, "DescribeDisks", T0 + 100, RegionId="cn-hangzhou")
+    api(slow, "ListTagResources", T0 + 100, RegionId="cn-hangzhou", ResourceType="instance", **{"ResourceId.1": iid})
+    assert status(slow, iid, T0 + 100) == "Pending"
+
+
 def test_observe_transients_off_jumps_to_the_due_state(slow):
     slow.update_config({"observe_transients": False})
     [iid] = api(slow, "RunInstances", T0, **RUN)["InstanceIdSets"]["InstanceIdSet"]

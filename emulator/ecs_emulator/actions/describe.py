@@ -195,7 +195,7 @@ def describe_instance_attribute(call: Call) -> dict:
 
 @action("DescribeUserData")
 def describe_user_data(call: Call) -> dict:
-    inst = common.instance(call)
+    inst = common.instance(call, observe=True)
     return {"RegionId": inst["RegionId"], "InstanceId": inst["InstanceId"], "UserData": inst["UserData"]}
 
 
@@ -240,7 +240,7 @@ def describe_disks(call: Call) -> dict:
     preds = _disk_filters(call)
     if call.params.bool("DryRun", False):
         raise dry_run_passed()
-    store.region_instances(region_id, call.now)  # auto-release may remove disks
+    store.region_instances(region_id, call.now, observe=True)  # auto-release may remove disks
     disks = [d for d in store.disks.values() if d["RegionId"] == region_id and all(pred(d) for pred in preds)]
     disks.sort(key=lambda d: -d["CreationTs"])
     if call.params.get("NextToken") or call.params.get("MaxResults"):

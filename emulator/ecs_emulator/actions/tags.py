@@ -38,7 +38,7 @@ def _table(call: Call, region_id: str, resource_type: str) -> dict[str, dict[str
     """Taggable resources of one type in one region (only instances, disks, security groups exist here)."""
     store = call.store
     if resource_type == "instance":
-        return {i["InstanceId"]: i for i in store.region_instances(region_id, call.now)}
+        return {i["InstanceId"]: i for i in store.region_instances(region_id, call.now, observe=True)}
     source = {"disk": store.disks, "securitygroup": store.security_groups}.get(resource_type, {})
     return {k: v for k, v in source.items() if v["RegionId"] == region_id}
 
