@@ -90,7 +90,7 @@ def parse_credentials(data: Any) -> list[Credential]:
     """Credentials-file format: a JSON list, or ``{"credentials": [...]}``; see README."""
     rows = data.get("credentials", []) if isinstance(data, dict) else data
     if not isinstance(rows, list):
-        raise ValueError("credentials file: expected a list or {\"credentials\": [...]}")
+        raise ValueError('credentials file: expected a list or {"credentials": [...]}')
     out = []
     for row in rows:
         if not isinstance(row, dict) or not row.get("access_key_id") or not row.get("access_key_secret"):
@@ -163,6 +163,7 @@ class NonceCache:
 
 # ---------------------------------------------------------------- helpers
 
+
 def percent_encode(value: str) -> str:
     """RFC 3986 encoding used by both algorithms: only A-Z a-z 0-9 - _ . ~ stay literal."""
     return quote(value, safe="~", encoding="utf-8")
@@ -186,11 +187,10 @@ def parse_timestamp(value: str) -> float | None:
 
 # ---------------------------------------------------------------- V1
 
+
 def v1_string_to_sign(method: str, params: Mapping[str, str]) -> str:
     """Reference 3, steps 1-4: every parameter but Signature, empty values included."""
-    pairs = sorted(
-        (percent_encode(k), percent_encode(v)) for k, v in params.items() if k not in V1_SIGNATURE_FIELDS
-    )
+    pairs = sorted((percent_encode(k), percent_encode(v)) for k, v in params.items() if k not in V1_SIGNATURE_FIELDS)
     canonical = "&".join(f"{k}={v}" for k, v in pairs)
     return f"{method.upper()}&%2F&{percent_encode(canonical)}"
 
@@ -233,11 +233,23 @@ def acs3_canonical_headers(headers: Mapping[str, list[str]], signed: list[str]) 
     return "".join(lines)
 
 
-def acs3_string_to_sign(method: str, path: str, query: list[tuple[str, str]],
-                        headers: Mapping[str, list[str]], signed: list[str], payload_hash: str) -> str:
+def acs3_string_to_sign(
+    method: str,
+    path: str,
+    query: list[tuple[str, str]],
+    headers: Mapping[str, list[str]],
+    signed: list[str],
+    payload_hash: str,
+) -> str:
     canonical_request = "\n".join(
-        [method.upper(), path or "/", acs3_canonical_query(query),
-         acs3_canonical_headers(headers, signed), ";".join(signed), payload_hash]
+        [
+            method.upper(),
+            path or "/",
+            acs3_canonical_query(query),
+            acs3_canonical_headers(headers, signed),
+            ";".join(signed),
+            payload_hash,
+        ]
     )
     digest = hashlib.sha256(canonical_request.encode("utf-8")).hexdigest()
     return f"{ACS3_ALGORITHM}\n{digest}"
@@ -249,6 +261,7 @@ def acs3_signature(secret: str, string_to_sign: str) -> str:
 
 
 # ---------------------------------------------------------------- verification
+
 
 @dataclass
 class AuthRequest:
@@ -328,8 +341,9 @@ class Authenticator:
         if claimed is not None and claimed.lower() != body_hash:
             raise _err("SignatureDoesNotMatch", "Specified x-acs-content-sha256 is not matched with the request body.")
         signed = [h.strip().lower() for h in fields["SignedHeaders"].split(";") if h.strip()]
-        string_to_sign = acs3_string_to_sign(req.method, req.path, req.query, req.headers, signed,
-                                             claimed if claimed is not None else body_hash)
+        string_to_sign = acs3_string_to_sign(
+            req.method, req.path, req.query, req.headers, signed, claimed if claimed is not None else body_hash
+        )
         if config.get("verify_signatures", True):
             if not hmac.compare_digest(acs3_signature(cred.secret, string_to_sign), fields["Signature"].lower()):
                 raise signature_mismatch(string_to_sign)
@@ -346,8 +360,9 @@ class Authenticator:
             raise _err("Forbidden.AccessKeyDisabled", "The AccessKey is disabled.", 403)
         return cred
 
-    def _check_freshness(self, cred: Credential, stamp: float, nonce: str,
-                         config: Mapping[str, Any], now: float) -> None:
+    def _check_freshness(
+        self, cred: Credential, stamp: float, nonce: str, config: Mapping[str, Any], now: float
+    ) -> None:
         if config.get("check_timestamp", True) and abs(now - stamp) > float(config.get("timestamp_skew_seconds", 900)):
             raise _err("InvalidTimeStamp.Expired", "Specified time stamp or date value is expired.")
         if config.get("check_nonce", True):

@@ -38,7 +38,9 @@ def parse_delays(text: str) -> dict[str, float]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ecs-emulator", description="Local emulator of the Alibaba Cloud ECS OpenAPI.")
+    parser = argparse.ArgumentParser(
+        prog="ecs-emulator", description="Local emulator of the Alibaba Cloud ECS OpenAPI."
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port to bind; 0 picks a free port (default 0)")
     parser.add_argument("--state-file", help="persist state here (loaded at start if it exists)")
@@ -46,8 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", action="append", default=[], help="extra seed data JSON file (repeatable)")
     parser.add_argument("--credentials-file", help="JSON file with more credentials (see README)")
     parser.add_argument("--delays", type=parse_delays, help="transition delays: fast | P,S,T | Starting=2,...")
-    parser.add_argument("--plugin", action="append", default=[],
-                        help="import this Python module at start (registers extra actions; for tests)")
+    parser.add_argument(
+        "--plugin",
+        action="append",
+        default=[],
+        help="import this Python module at start (registers extra actions; for tests)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no per-call log lines on stderr")
     return parser
 
@@ -105,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"ecs-emulator: cannot bind {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 2
+
     def stop(signum, frame):  # SIGTERM: stop serving, exit 0
         threading.Thread(target=server.shutdown, daemon=True).start()
 

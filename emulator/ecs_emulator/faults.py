@@ -21,21 +21,37 @@ KINDS = ("error", "latency", "reset", "commit_then_drop", "commit_then_error")
 # Default status and message per code, so that {"code": "Throttling"} is enough
 # (texts from reference section 7).
 PRESETS: dict[str, tuple[int, str]] = {
-    "Throttling": (400, "You have made too many requests within a short time; "
-                          "your request is denied due to request throttling."),
+    "Throttling": (
+        400,
+        "You have made too many requests within a short time; " "your request is denied due to request throttling.",
+    ),
     "Throttling.User": (400, "Request was denied due to user flow control."),
     "Throttling.Api": (400, "Request was denied due to api flow control."),
     "InternalError": (500, "The request processing has failed due to some unknown error, exception or failure."),
     "UnknownError": (400, "The request processing has failed due to some unknown error."),
     "ServiceUnavailable": (503, "The request has failed due to a temporary failure of the server."),
     "OperationConflict": (409, "Request was denied due to conflict with a previous request."),
-    "OperationDenied.NoStock": (403, "The requested resource is sold out in the specified zone; "
-                                     "try other types of resources or other regions and zones."),
+    "OperationDenied.NoStock": (
+        403,
+        "The requested resource is sold out in the specified zone; "
+        "try other types of resources or other regions and zones.",
+    ),
     "LastTokenProcessing": (403, "The last token request is processing."),
 }
 
-_ALLOWED_KEYS = {"action", "version", "count", "probability", "seed", "kind", "code", "message",
-                 "status", "retry_after", "seconds"}
+_ALLOWED_KEYS = {
+    "action",
+    "version",
+    "count",
+    "probability",
+    "seed",
+    "kind",
+    "code",
+    "message",
+    "status",
+    "retry_after",
+    "seconds",
+}
 
 
 def internal_error() -> ApiError:

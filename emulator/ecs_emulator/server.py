@@ -50,6 +50,7 @@ def iso_now(now: float) -> str:
 
 # ---------------------------------------------------------------- requests and replies
 
+
 @dataclass
 class HttpRequest:
     method: str
@@ -89,6 +90,7 @@ def json_reply(status: int, data: Any) -> Reply:
 
 # ---------------------------------------------------------------- rendering
 
+
 def _xml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -114,6 +116,7 @@ def render(body: dict[str, Any], fmt: str, root: str) -> tuple[bytes, str]:
 
 # ---------------------------------------------------------------- one API call
 
+
 @dataclass
 class CallContext:
     request: HttpRequest
@@ -132,8 +135,14 @@ class CallContext:
 class App:
     """The emulator behind the HTTP server; ``handle`` is thread-safe."""
 
-    def __init__(self, store: Any, credentials: CredentialTable | None = None,
-                 state_file: str | None = None, quiet: bool = False, log=None):
+    def __init__(
+        self,
+        store: Any,
+        credentials: CredentialTable | None = None,
+        state_file: str | None = None,
+        quiet: bool = False,
+        log=None,
+    ):
         self.store = store
         self.auth = Authenticator(credentials or CredentialTable())
         self.faults = Faults()
@@ -151,7 +160,7 @@ class App:
     def handle(self, req: HttpRequest) -> Reply:
         path = req.path
         if path == "/_emulator" or path.startswith("/_emulator/"):
-            return self.control(req, path[len("/_emulator/"):].strip("/"))
+            return self.control(req, path[len("/_emulator/") :].strip("/"))
         return self.api_call(req)
 
     # -- API calls --------------------------------------------------------
@@ -185,8 +194,11 @@ class App:
         spec = self._route(ctx)
         ctx.auth = self.auth.verify(self._auth_request(req, ctx.params), self.store.config, ctx.now)
         if spec.mutating and ctx.auth.credential.read_only:
-            raise ApiError("Forbidden.RAM", "User not authorized to operate on the specified resource, "
-                                            "or this API doesn't support RAM.", 403)
+            raise ApiError(
+                "Forbidden.RAM",
+                "User not authorized to operate on the specified resource, " "or this API doesn't support RAM.",
+                403,
+            )
         return spec
 
     def _run(self, ctx: CallContext, spec: registry.ActionSpec, token: str | None) -> Reply:
@@ -297,8 +309,13 @@ class App:
 
     def _remember_token(self, key: str, op_params: dict[str, str], body: dict, now: float) -> None:
         ttl = float(self.store.config.get("client_token_ttl_seconds", 86400))
-        self.store.tokens[key] = {"state": "done", "params": op_params, "response": copy.deepcopy(body),
-                                  "created": now, "expires": now + ttl}
+        self.store.tokens[key] = {
+            "state": "done",
+            "params": op_params,
+            "response": copy.deepcopy(body),
+            "created": now,
+            "expires": now + ttl,
+        }
 
     def _purge_tokens(self, now: float) -> None:
         if now < self._next_token_purge:
@@ -310,8 +327,17 @@ class App:
 
     def _run_handler(self, ctx: CallContext, spec: registry.ActionSpec, op_params: Params) -> dict:
         cred = ctx.auth.credential
-        call = Call(spec.version, spec.name, op_params, self.store, ctx.request_id, ctx.request.host,
-                    cred.account, cred.access_key_id, ctx.now)
+        call = Call(
+            spec.version,
+            spec.name,
+            op_params,
+            self.store,
+            ctx.request_id,
+            ctx.request.host,
+            cred.account,
+            cred.access_key_id,
+            ctx.now,
+        )
         body = spec.handler(call)
         if not isinstance(body, dict):
             raise TypeError(f"handler {spec.name} returned {type(body).__name__}, not dict")
@@ -331,7 +357,7 @@ class App:
             "Code": exc.code,
             "Message": exc.message,
             "Recommend": f"https://api.aliyun.com/troubleshoot?q={exc.code}&product={product}"
-                         f"&requestId={ctx.request_id}",
+            f"&requestId={ctx.request_id}",
         }
         payload, content_type = render(body, ctx.fmt, "Error")
         return Reply(exc.status, payload, {**exc.headers, "Content-Type": content_type})
@@ -359,8 +385,10 @@ class App:
             self._calls.append(entry)
         if not self.quiet and self.store.config.get("log_calls", True):
             shown = status if status is not None else reply.disposition
-            self._write_log(f"{entry['time']} {ctx.action or '-'} {ctx.version or '-'} {shown} "
-                            f"{code or '-'} {elapsed_ms:.1f}ms" + (f" fault={ctx.fault}" if ctx.fault else ""))
+            self._write_log(
+                f"{entry['time']} {ctx.action or '-'} {ctx.version or '-'} {shown} "
+                f"{code or '-'} {elapsed_ms:.1f}ms" + (f" fault={ctx.fault}" if ctx.fault else "")
+            )
 
     def _write_log(self, line: str) -> None:
         with self._log_lock:
@@ -413,8 +441,15 @@ class App:
             raise ValueError(f"request body is not valid JSON: {exc}") from None
 
     def _c_health(self, req: HttpRequest) -> Reply:
-        return json_reply(200, {"status": "ok", "version": __version__, "uptime": round(time.time() - self.started, 3),
-                                "state_file": self.state_file})
+        return json_reply(
+            200,
+            {
+                "status": "ok",
+                "version": __version__,
+                "uptime": round(time.time() - self.started, 3),
+                "state_file": self.state_file,
+            },
+        )
 
     def _c_calls(self, req: HttpRequest) -> Reply:
         action = dict(parse_qsl(req.split.query)).get("action")
@@ -515,6 +550,7 @@ def action_not_found() -> ApiError:
 
 # ---------------------------------------------------------------- HTTP plumbing
 
+
 class RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "ecs-emulator/" + __version__
@@ -590,9 +626,13 @@ class RequestHandler(BaseHTTPRequestHandler):
         rid = new_request_id()
         error_code = "InvalidRequest" if code < 500 else "InternalError"
         headers = getattr(self, "headers", None)
-        body = {"RequestId": rid, "HostId": (headers.get("Host") if headers else None) or "ecs.aliyuncs.com",
-                "Code": error_code, "Message": message or "The request is malformed.",
-                "Recommend": f"https://api.aliyun.com/troubleshoot?q={error_code}&product=Ecs&requestId={rid}"}
+        body = {
+            "RequestId": rid,
+            "HostId": (headers.get("Host") if headers else None) or "ecs.aliyuncs.com",
+            "Code": error_code,
+            "Message": message or "The request is malformed.",
+            "Recommend": f"https://api.aliyun.com/troubleshoot?q={error_code}&product=Ecs&requestId={rid}",
+        }
         payload = json.dumps(body).encode("utf-8")
         self.close_connection = True
         if getattr(self, "request_version", "HTTP/0.9") == "HTTP/0.9":

@@ -14,8 +14,17 @@ from alibabacloud_tea_openapi.utils import Utils
 
 from ecs_emulator import auth
 from tests.helpers.emulator import (
-    DEFAULT_KEY, DISABLED_KEY, EXPIRED_STS_KEY, READONLY_KEY, STS_KEY, acs3_call, json_body, make_acs_client,
-    make_sdk_client, utc_timestamp, v1_call,
+    DEFAULT_KEY,
+    DISABLED_KEY,
+    EXPIRED_STS_KEY,
+    READONLY_KEY,
+    STS_KEY,
+    acs3_call,
+    json_body,
+    make_acs_client,
+    make_sdk_client,
+    utc_timestamp,
+    v1_call,
 )
 
 ECHO = "EmulatorTestEcho"
@@ -23,23 +32,46 @@ ECHO = "EmulatorTestEcho"
 
 # ---------------------------------------------------------------- algorithms (reference 3, 4, 13)
 
+
 def test_v1_doc_vector():
-    params = {"AccessKeyId": "testid", "Action": "DescribeRegions", "Format": "XML",
-              "SignatureMethod": "HMAC-SHA1", "SignatureNonce": "3ee8c1b8-83d3-44af-a94f-4e0ad82fd6cf",
-              "SignatureVersion": "1.0", "Timestamp": "2016-02-23T12:46:24Z", "Version": "2014-05-26"}
+    params = {
+        "AccessKeyId": "testid",
+        "Action": "DescribeRegions",
+        "Format": "XML",
+        "SignatureMethod": "HMAC-SHA1",
+        "SignatureNonce": "3ee8c1b8-83d3-44af-a94f-4e0ad82fd6cf",
+        "SignatureVersion": "1.0",
+        "Timestamp": "2016-02-23T12:46:24Z",
+        "Version": "2014-05-26",
+    }
     sts = auth.v1_string_to_sign("GET", params)
-    assert sts == ("GET&%2F&AccessKeyId%3Dtestid%26Action%3DDescribeRegions%26Format%3DXML%26SignatureMethod"
-                   "%3DHMAC-SHA1%26SignatureNonce%3D3ee8c1b8-83d3-44af-a94f-4e0ad82fd6cf%26SignatureVersion%3D1.0"
-                   "%26Timestamp%3D2016-02-23T12%253A46%253A24Z%26Version%3D2014-05-26")
+    assert sts == (
+        "GET&%2F&AccessKeyId%3Dtestid%26Action%3DDescribeRegions%26Format%3DXML%26SignatureMethod"
+        "%3DHMAC-SHA1%26SignatureNonce%3D3ee8c1b8-83d3-44af-a94f-4e0ad82fd6cf%26SignatureVersion%3D1.0"
+        "%26Timestamp%3D2016-02-23T12%253A46%253A24Z%26Version%3D2014-05-26"
+    )
     assert auth.v1_signature("testsecret", sts) == "OLeaidS1JvxuMvnyHOwuJ+uX5qY="
 
 
 def test_v1_captured_post_vector_with_empty_value_and_reserved_chars():
-    params = {"InstanceIds": '["i-1", "i-2"]', "PageSize": "10", "DryRun": "True", "Tag.1.Value": "v*~/",
-              "Tag.1.Key": "k 1", "Version": "2014-05-26", "Action": "DescribeInstances", "Format": "JSON",
-              "RegionId": "cn-beijing", "Timestamp": "2026-11-26T05:57:56Z", "SignatureMethod": "HMAC-SHA1",
-              "SignatureType": "", "SignatureVersion": "1.0", "SignatureNonce": "73e34a60a301afaf5a7efe9c6da35294",
-              "AccessKeyId": "testid", "Signature": "ignored"}
+    params = {
+        "InstanceIds": '["i-1", "i-2"]',
+        "PageSize": "10",
+        "DryRun": "True",
+        "Tag.1.Value": "v*~/",
+        "Tag.1.Key": "k 1",
+        "Version": "2014-05-26",
+        "Action": "DescribeInstances",
+        "Format": "JSON",
+        "RegionId": "cn-beijing",
+        "Timestamp": "2026-11-26T05:57:56Z",
+        "SignatureMethod": "HMAC-SHA1",
+        "SignatureType": "",
+        "SignatureVersion": "1.0",
+        "SignatureNonce": "73e34a60a301afaf5a7efe9c6da35294",
+        "AccessKeyId": "testid",
+        "Signature": "ignored",
+    }
     sts = auth.v1_string_to_sign("POST", params)
     assert sts.startswith("POST&%2F&AccessKeyId%3Dtestid%26Action%3DDescribeInstances%26DryRun%3DTrue")
     assert "SignatureType%3D%26" in sts and "Tag.1.Key%3Dk%25201" in sts and "Tag.1.Value%3Dv%252A~%252F" in sts
@@ -48,26 +80,42 @@ def test_v1_captured_post_vector_with_empty_value_and_reserved_chars():
 
 def test_acs3_matches_tea_openapi_signer():
     query = {"RegionId": "cn-beijing", "Tag.1.Key": "k 1", "Tag.1.Value": "v*~/", "InstanceIds": '["i-1"]'}
-    headers = {"host": "127.0.0.1:9", "x-acs-action": "DescribeInstances", "x-acs-version": "2014-05-26",
-               "x-acs-date": "2026-11-26T05:57:56Z", "x-acs-signature-nonce": "abc", "accept": "application/json",
-               "x-acs-content-sha256": hashlib.sha256(b"").hexdigest(), "user-agent": "  padded  "}
+    headers = {
+        "host": "127.0.0.1:9",
+        "x-acs-action": "DescribeInstances",
+        "x-acs-version": "2014-05-26",
+        "x-acs-date": "2026-11-26T05:57:56Z",
+        "x-acs-signature-nonce": "abc",
+        "accept": "application/json",
+        "x-acs-content-sha256": hashlib.sha256(b"").hexdigest(),
+        "user-agent": "  padded  ",
+    }
     request = SimpleNamespace(method="POST", pathname="/", query=query, headers=headers)
     expected = Utils.get_authorization(request, "ACS3-HMAC-SHA256", headers["x-acs-content-sha256"], "ak", "sk")
     signed = sorted(headers)
-    sts = auth.acs3_string_to_sign("POST", "/", list(query.items()), {k: [v] for k, v in headers.items()},
-                                   signed, headers["x-acs-content-sha256"])
+    sts = auth.acs3_string_to_sign(
+        "POST", "/", list(query.items()), {k: [v] for k, v in headers.items()}, signed, headers["x-acs-content-sha256"]
+    )
     assert expected.endswith("Signature=" + auth.acs3_signature("sk", sts))
     assert f"SignedHeaders={';'.join(signed)}," in expected
 
 
-@pytest.mark.parametrize("text, ok", [("2016-02-23T12:46:24Z", True), ("2016-02-23T12:46:24.123Z", True),
-                                      ("2016-02-30T12:46:24Z", False), ("2016-02-23 12:46:24", False),
-                                      ("1456231584", False)])
+@pytest.mark.parametrize(
+    "text, ok",
+    [
+        ("2016-02-23T12:46:24Z", True),
+        ("2016-02-23T12:46:24.123Z", True),
+        ("2016-02-30T12:46:24Z", False),
+        ("2016-02-23 12:46:24", False),
+        ("1456231584", False),
+    ],
+)
 def test_timestamp_parsing(text, ok):
     assert (auth.parse_timestamp(text) is not None) is ok
 
 
 # ---------------------------------------------------------------- old SDK (V1)
+
 
 def echo_request(**params):
     """A real aliyunsdkecs request class re-pointed at the test action (auth does not depend on the action)."""
@@ -96,10 +144,13 @@ def test_old_sdk_wrong_secret_is_invalid_access_key_secret(emulator):
     assert "emulator-secret" not in emulator.log_text() and "not-the-secret" not in emulator.log_text()
 
 
-@pytest.mark.parametrize("key, code, status", [
-    (("LTAI5tNoSuchKey", "x"), "InvalidAccessKeyId.NotFound", 404),
-    (DISABLED_KEY, "Forbidden.AccessKeyDisabled", 403),
-])
+@pytest.mark.parametrize(
+    "key, code, status",
+    [
+        (("LTAI5tNoSuchKey", "x"), "InvalidAccessKeyId.NotFound", 404),
+        (DISABLED_KEY, "Forbidden.AccessKeyDisabled", 403),
+    ],
+)
 def test_old_sdk_key_errors(emulator, key, code, status):
     client = make_acs_client(emulator.hostport, key)
     with pytest.raises(ServerException) as info:
@@ -122,11 +173,11 @@ def test_old_sdk_sts_expired(emulator):
     assert info.value.get_error_msg() == "Specified SecurityToken is expired."
 
 
-@pytest.mark.parametrize("token, code", [(None, "InvalidSecurityToken.MalFormed"),
-                                         ("wrong-token", "InvalidSecurityToken.Mismatch")])
+@pytest.mark.parametrize(
+    "token, code", [(None, "InvalidSecurityToken.MalFormed"), ("wrong-token", "InvalidSecurityToken.Mismatch")]
+)
 def test_sts_missing_or_wrong_token(emulator, token, code):
-    status, _, raw = v1_call(emulator, ECHO, key=(STS_KEY[0], STS_KEY[1], token or ""),
-                             SecurityToken=token)
+    status, _, raw = v1_call(emulator, ECHO, key=(STS_KEY[0], STS_KEY[1], token or ""), SecurityToken=token)
     assert (status, json_body(raw)["Code"]) == (400, code)
 
 
@@ -136,19 +187,29 @@ def test_read_only_key(emulator):
     status, _, raw = v1_call(emulator, "EmulatorTestCreate", key=READONLY_KEY)
     body = json_body(raw)
     assert (status, body["Code"]) == (403, "Forbidden.RAM")
-    assert body["Message"] == ("User not authorized to operate on the specified resource, "
-                               "or this API doesn't support RAM.")
+    assert body["Message"] == (
+        "User not authorized to operate on the specified resource, " "or this API doesn't support RAM."
+    )
 
 
 # ---------------------------------------------------------------- new SDK (ACS3 and v2)
+
 
 def call_echo(client, **query):
     from alibabacloud_tea_openapi import models as open_api_models
     from darabonba.runtime import RuntimeOptions
 
-    params = open_api_models.Params(action=ECHO, version="2014-05-26", protocol="HTTP", pathname="/",
-                                    method="POST", auth_type="AK", style="RPC", req_body_type="formData",
-                                    body_type="json")
+    params = open_api_models.Params(
+        action=ECHO,
+        version="2014-05-26",
+        protocol="HTTP",
+        pathname="/",
+        method="POST",
+        auth_type="AK",
+        style="RPC",
+        req_body_type="formData",
+        body_type="json",
+    )
     request = open_api_models.OpenApiRequest(query=query)
     return client.call_api(params, request, RuntimeOptions())
 
@@ -185,6 +246,7 @@ def test_new_sdk_unknown_key(emulator, new_sdk_client):
 
 
 # ---------------------------------------------------------------- raw V1 error paths
+
 
 @pytest.mark.parametrize("missing", ["AccessKeyId", "Signature", "Timestamp", "SignatureNonce"])
 def test_v1_missing_common_parameter(emulator, missing):
@@ -238,8 +300,13 @@ def test_v1_body_params_are_signed(emulator):
     from tests.helpers.emulator import encode_query, raw_request, v1_params
 
     query = v1_params(ECHO, method="POST", body={"Name": "signed"})
-    status, _, raw = raw_request(emulator, "POST", "/?" + encode_query(query), "Name=tampered",
-                                 {"Content-Type": "application/x-www-form-urlencoded"})
+    status, _, raw = raw_request(
+        emulator,
+        "POST",
+        "/?" + encode_query(query),
+        "Name=tampered",
+        {"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert (status, json_body(raw)["Code"]) == (400, "SignatureDoesNotMatch")
 
 
@@ -250,10 +317,12 @@ def test_verify_signatures_switch(emulator):
 
 # ---------------------------------------------------------------- raw ACS3 error paths
 
+
 def test_acs3_raw_valid_with_body(emulator):
     body = b"Name=from+body"
-    status, _, raw = acs3_call(emulator, ECHO, {"RegionId": "cn-beijing"}, body,
-                               extra={"content-type": "application/x-www-form-urlencoded"})
+    status, _, raw = acs3_call(
+        emulator, ECHO, {"RegionId": "cn-beijing"}, body, extra={"content-type": "application/x-www-form-urlencoded"}
+    )
     assert status == 200, raw
     assert json_body(raw)["Params"] == {"RegionId": "cn-beijing", "Name": "from body"}
 
@@ -301,10 +370,21 @@ def test_acs3_date_nonce_and_token(emulator):
 
 def test_credentials_file_parsing(tmp_path):
     path = tmp_path / "creds.json"
-    path.write_text(json.dumps({"credentials": [
-        {"access_key_id": "AK1", "access_key_secret": "S1", "account_id": "42", "read_only": True},
-        {"access_key_id": "STS.X", "access_key_secret": "S2", "security_token": "T",
-         "expiration": "2030-01-01T00:00:00Z"}]}))
+    path.write_text(
+        json.dumps(
+            {
+                "credentials": [
+                    {"access_key_id": "AK1", "access_key_secret": "S1", "account_id": "42", "read_only": True},
+                    {
+                        "access_key_id": "STS.X",
+                        "access_key_secret": "S2",
+                        "security_token": "T",
+                        "expiration": "2030-01-01T00:00:00Z",
+                    },
+                ]
+            }
+        )
+    )
     table = auth.CredentialTable.from_file(str(path))
     assert table.get("AK1").read_only and table.get("AK1").account == "42"
     assert table.get("STS.X").is_sts and table.get("STS.X").expiration > 1.8e9
@@ -314,6 +394,7 @@ def test_credentials_file_parsing(tmp_path):
 
 
 # ---------------------------------------------------------------- with the real handlers
+
 
 def test_real_actions_old_sdk_wrong_secret_and_read_only(emulator, acs_client):
     from aliyunsdkecs.request.v20140526.DescribeInstancesRequest import DescribeInstancesRequest

@@ -63,10 +63,20 @@ def test_entry_points_print_exact_first_line_and_stop_on_sigterm(entry):
 
 
 def test_help():
-    result = subprocess.run([sys.executable, "-m", "ecs_emulator", "--help"], capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        [sys.executable, "-m", "ecs_emulator", "--help"], capture_output=True, text=True, timeout=30
+    )
     assert result.returncode == 0
-    for option in ("--host", "--port", "--state-file", "--config", "--seed", "--credentials-file", "--delays",
-                   "--quiet"):
+    for option in (
+        "--host",
+        "--port",
+        "--state-file",
+        "--config",
+        "--seed",
+        "--credentials-file",
+        "--delays",
+        "--quiet",
+    ):
         assert option in result.stdout
 
 
@@ -106,8 +116,9 @@ def test_config_file_and_delays(tmp_path):
 
 def test_credentials_file(tmp_path):
     path = tmp_path / "creds.json"
-    path.write_text(json.dumps([{"access_key_id": "LTAI5tCustom", "access_key_secret": "custom-secret",
-                                 "account_id": "999"}]))
+    path.write_text(
+        json.dumps([{"access_key_id": "LTAI5tCustom", "access_key_secret": "custom-secret", "account_id": "999"}])
+    )
     with Emulator("--credentials-file", str(path), "--plugin", PLUGIN) as emu:
         status, _, raw = v1_call(emu, "EmulatorTestEcho", key=("LTAI5tCustom", "custom-secret"))
         assert status == 200 and json_body(raw)["Account"] == "999"
@@ -153,9 +164,20 @@ def test_start_failure_is_reported():
 
 
 def test_seed_files_extend_the_catalog(tmp_path):
-    image = {"ImageId": "my_custom_x64_20G.vhd", "ImageName": "my_custom_x64_20G.vhd", "ImageFamily": "",
-             "ImageVersion": "1", "OSType": "linux", "Platform": "Ubuntu", "OSName": "Custom", "OSNameEn": "Custom",
-             "Architecture": "x86_64", "Size": 20, "CreationTime": "2024-01-30T09:25:33Z", "Description": ""}
+    image = {
+        "ImageId": "my_custom_x64_20G.vhd",
+        "ImageName": "my_custom_x64_20G.vhd",
+        "ImageFamily": "",
+        "ImageVersion": "1",
+        "OSType": "linux",
+        "Platform": "Ubuntu",
+        "OSName": "Custom",
+        "OSNameEn": "Custom",
+        "Architecture": "x86_64",
+        "Size": 20,
+        "CreationTime": "2024-01-30T09:25:33Z",
+        "Description": "",
+    }
     path = tmp_path / "seed.json"
     path.write_text(json.dumps({"images": [image]}))
     query = {"RegionId": "cn-hangzhou", "ImageId": image["ImageId"]}

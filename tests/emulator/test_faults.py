@@ -12,7 +12,15 @@ from alibabacloud_tea_openapi import exceptions as tea_exceptions
 
 from ecs_emulator import faults as faults_mod
 from tests.helpers.emulator import (
-    RUN_DEFAULTS, EmulatorError, encode_query, has_action, json_body, run_instances, sdk_call, v1_call, v1_params,
+    RUN_DEFAULTS,
+    EmulatorError,
+    encode_query,
+    has_action,
+    json_body,
+    run_instances,
+    sdk_call,
+    v1_call,
+    v1_params,
 )
 
 ECHO, CREATE = "EmulatorTestEcho", "EmulatorTestCreate"
@@ -28,20 +36,31 @@ def executions(emulator) -> int:
 
 # ---------------------------------------------------------------- rule parsing (unit)
 
+
 def test_parse_rule_defaults_and_validation():
     rule = faults_mod.parse_rule({"action": "RunInstances", "code": "Throttling.User", "count": 2})
     assert rule.kind == "error"
     error = rule.error()
-    assert (error.code, error.status, error.message) == ("Throttling.User", 400,
-                                                          "Request was denied due to user flow control.")
+    assert (error.code, error.status, error.message) == (
+        "Throttling.User",
+        400,
+        "Request was denied due to user flow control.",
+    )
     assert faults_mod.parse_rule({"code": "Throttling", "retry_after": 3}).error().headers == {"x-acs-retry-after": "3"}
-    for bad in ({"kind": "explode"}, {"kind": "latency", "seconds": -1}, {"code": "X", "probability": 2},
-                {"code": "X", "count": "1"}, {"code": "X", "colour": "red"}, ["not", "a", "dict"]):
+    for bad in (
+        {"kind": "explode"},
+        {"kind": "latency", "seconds": -1},
+        {"code": "X", "probability": 2},
+        {"code": "X", "count": "1"},
+        {"code": "X", "colour": "red"},
+        ["not", "a", "dict"],
+    ):
         with pytest.raises(ValueError):
             faults_mod.parse_rule(bad)
 
 
 # ---------------------------------------------------------------- error
+
 
 def test_error_for_next_n_calls(emulator):
     emulator.faults({"action": ECHO, "code": "Throttling", "count": 2})
@@ -59,8 +78,12 @@ def test_error_for_next_n_calls(emulator):
 
 
 def test_custom_error_and_retry_after_gives_new_sdk_throttling_exception(emulator, new_sdk_client):
-    emulator.faults([{"action": ECHO, "code": "Throttling.Api", "retry_after": 2, "count": 1},
-                     {"action": ECHO, "code": "My.Code", "message": "custom", "status": 418, "count": 1}])
+    emulator.faults(
+        [
+            {"action": ECHO, "code": "Throttling.Api", "retry_after": 2, "count": 1},
+            {"action": ECHO, "code": "My.Code", "message": "custom", "status": 418, "count": 1},
+        ]
+    )
     with pytest.raises(tea_exceptions.ThrottlingException) as info:
         sdk_call(new_sdk_client(), ECHO)
     assert info.value.code == "Throttling.Api" and info.value.retry_after == 2
@@ -77,8 +100,12 @@ def test_error_does_not_reach_handler(emulator):
 
 
 def test_matching_by_action_version_and_wildcard(emulator):
-    emulator.faults([{"action": "*", "version": "2016-04-28", "code": "ServiceUnavailable"},
-                     {"action": "SomethingElse", "code": "Throttling"}])
+    emulator.faults(
+        [
+            {"action": "*", "version": "2016-04-28", "code": "ServiceUnavailable"},
+            {"action": "SomethingElse", "code": "Throttling"},
+        ]
+    )
     assert v1_call(emulator, ECHO)[0] == 200
     emulator.faults({"action": "*", "code": "ServiceUnavailable", "count": 1})
     status, _, raw = v1_call(emulator, ECHO)
@@ -113,6 +140,7 @@ def test_count_and_probability_combined(emulator):
 
 # ---------------------------------------------------------------- latency
 
+
 def test_latency(emulator):
     emulator.faults({"action": ECHO, "kind": "latency", "seconds": 0.3, "count": 1})
     started = time.monotonic()
@@ -124,13 +152,18 @@ def test_latency(emulator):
 
 
 def test_latency_plus_error(emulator):
-    emulator.faults([{"action": ECHO, "kind": "latency", "seconds": 0.1, "count": 1},
-                     {"action": ECHO, "code": "Throttling", "count": 1}])
+    emulator.faults(
+        [
+            {"action": ECHO, "kind": "latency", "seconds": 0.1, "count": 1},
+            {"action": ECHO, "code": "Throttling", "count": 1},
+        ]
+    )
     status, _, _ = v1_call(emulator, ECHO)
     assert status == 400 and emulator.calls(ECHO)[-1]["fault"] == "latency:0.1,error:Throttling"
 
 
 # ---------------------------------------------------------------- reset / drop
+
 
 def send_raw(emulator, action, params=None):
     conn = http.client.HTTPConnection(emulator.host, emulator.port, timeout=10)
@@ -186,6 +219,7 @@ def test_bad_rules_rejected(emulator):
 
 
 # ---------------------------------------------------------------- with the real ECS handlers
+
 
 @needs_run_instances
 def test_commit_then_drop_run_instances_creates_instances(emulator):

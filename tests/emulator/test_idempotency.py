@@ -43,8 +43,9 @@ def test_same_token_different_parameters(emulator):
 def test_signature_fields_do_not_count_as_parameters(emulator):
     # Retries change nonce/timestamp/signature and the old SDK adds Format; the token still matches.
     first = create(emulator, "tok-3", RegionId="cn-hangzhou")[1]
-    status, _, raw = v1_call(emulator, CREATE, {"ClientToken": "tok-3", "RegionId": "cn-hangzhou"},
-                             method="POST", Format="json")
+    status, _, raw = v1_call(
+        emulator, CREATE, {"ClientToken": "tok-3", "RegionId": "cn-hangzhou"}, method="POST", Format="json"
+    )
     assert status == 200 and json_body(raw)["ThingId"] == first["ThingId"]
 
 

@@ -14,7 +14,14 @@ import urllib.request
 import pytest
 
 from tests.helpers.emulator import (
-    acs3_call, encode_query, has_action, json_body, raw_request, run_instances, v1_call, v1_params,
+    acs3_call,
+    encode_query,
+    has_action,
+    json_body,
+    raw_request,
+    run_instances,
+    v1_call,
+    v1_params,
 )
 
 ECHO = "EmulatorTestEcho"
@@ -28,14 +35,16 @@ def assert_error(status, headers, raw, code, expected_status, host=None):
     assert set(body) == {"RequestId", "HostId", "Code", "Message", "Recommend"}
     assert body["Code"] == code
     assert UUID_UPPER.match(body["RequestId"])
-    assert body["Recommend"] == (f"https://api.aliyun.com/troubleshoot?q={code}&product=Ecs"
-                                 f"&requestId={body['RequestId']}")
+    assert body["Recommend"] == (
+        f"https://api.aliyun.com/troubleshoot?q={code}&product=Ecs" f"&requestId={body['RequestId']}"
+    )
     if host:
         assert body["HostId"] == host
     return body
 
 
 # ---------------------------------------------------------------- success shape
+
 
 def test_get_success_shape(emulator):
     status, headers, raw = v1_call(emulator, ECHO, {"Name": "v"})
@@ -50,8 +59,9 @@ def test_get_success_shape(emulator):
 def test_post_query_and_form_body_merge_and_plus_decoding(emulator):
     query = v1_params(ECHO, {"Q": "a b"}, method="POST", body={"B": "c d", "E": ""})
     target = "/?" + encode_query(query).replace("Q=a%20b", "Q=a+b")
-    status, _, raw = raw_request(emulator, "POST", target, "B=c+d&E=",
-                                 {"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"})
+    status, _, raw = raw_request(
+        emulator, "POST", target, "B=c+d&E=", {"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"}
+    )
     assert status == 200, raw
     assert json_body(raw)["Params"] == {"Q": "a b", "B": "c d", "E": ""}
 
@@ -59,8 +69,10 @@ def test_post_query_and_form_body_merge_and_plus_decoding(emulator):
 def test_absolute_form_target_as_sent_through_http_proxy(emulator):
     query = encode_query(v1_params(ECHO, method="POST"))
     with socket.create_connection((emulator.host, emulator.port), timeout=10) as sock:
-        sock.sendall(f"POST http://ecs.cn-beijing.aliyuncs.com/?{query} HTTP/1.1\r\n"
-                     "Host: ecs.cn-beijing.aliyuncs.com\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".encode())
+        sock.sendall(
+            f"POST http://ecs.cn-beijing.aliyuncs.com/?{query} HTTP/1.1\r\n"
+            "Host: ecs.cn-beijing.aliyuncs.com\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".encode()
+        )
         data = b""
         while chunk := sock.recv(65536):
             data += chunk
@@ -78,19 +90,22 @@ def test_old_sdk_through_http_proxy_env(emulator, monkeypatch):
     monkeypatch.delenv("no_proxy", raising=False)
     request = DescribeRegionsRequest()
     request.set_action_name(ECHO)
-    body = json.loads(AcsClient("LTAI5tEmulatorDefaultKey", "emulator-secret", "cn-beijing")
-                      .do_action_with_exception(request))
+    body = json.loads(
+        AcsClient("LTAI5tEmulatorDefaultKey", "emulator-secret", "cn-beijing").do_action_with_exception(request)
+    )
     assert body["Host"] == "ecs.cn-beijing.aliyuncs.com"
 
 
 def test_action_and_version_from_headers_only(emulator):
     query = v1_params(ECHO, method="POST", Action=None, Version=None)
-    status, _, raw = raw_request(emulator, "POST", "/?" + encode_query(query), b"",
-                                 {"x-acs-action": ECHO, "x-acs-version": "2014-05-26"})
+    status, _, raw = raw_request(
+        emulator, "POST", "/?" + encode_query(query), b"", {"x-acs-action": ECHO, "x-acs-version": "2014-05-26"}
+    )
     assert status == 200, raw
 
 
 # ---------------------------------------------------------------- XML
+
 
 def test_xml_when_format_xml(emulator):
     status, headers, raw = v1_call(emulator, ECHO, {"Name": "<&>"}, Format="XML")
@@ -121,6 +136,7 @@ def test_acs3_without_format_is_json(emulator):
 
 # ---------------------------------------------------------------- routing and malformed requests
 
+
 def test_unknown_action(emulator):
     body = assert_error(*v1_call(emulator, "NoSuchAction"), "InvalidAction.NotFound", 404)
     assert body["Message"] == "Specified api is not found, please check your url and method."
@@ -141,13 +157,20 @@ def test_empty_request(emulator):
     status, headers, raw = raw_request(emulator, "GET", "/")  # no Format: the documented XML default
     assert status == 400 and b"<Code>MissingParameter</Code>" in raw
     assert_error(*raw_request(emulator, "GET", "/?Format=JSON"), "MissingParameter", 400)
-    assert_error(*raw_request(emulator, "GET", "/?Format=JSON&Action=EmulatorTestEcho&Version=2014-05-26"),
-                 "MissingParameter", 400)
+    assert_error(
+        *raw_request(emulator, "GET", "/?Format=JSON&Action=EmulatorTestEcho&Version=2014-05-26"),
+        "MissingParameter",
+        400,
+    )
 
 
 def test_host_id_is_the_host_header(emulator):
-    assert_error(*v1_call(emulator, "NoSuchAction", headers={"Host": "ecs.eu-central-1.aliyuncs.com"}),
-                 "InvalidAction.NotFound", 404, host="ecs.eu-central-1.aliyuncs.com")
+    assert_error(
+        *v1_call(emulator, "NoSuchAction", headers={"Host": "ecs.eu-central-1.aliyuncs.com"}),
+        "InvalidAction.NotFound",
+        404,
+        host="ecs.eu-central-1.aliyuncs.com",
+    )
 
 
 def test_unsupported_method_and_path(emulator):
@@ -183,14 +206,20 @@ def test_handler_crash_is_internal_error_without_trace(emulator):
 def test_chunked_request_body(emulator):
     query = v1_params(ECHO, method="POST", body={"B": "chunked"})
     conn = http.client.HTTPConnection(emulator.host, emulator.port, timeout=10)
-    conn.request("POST", "/?" + encode_query(query), body=iter([b"B=chun", b"ked"]),
-                 headers={"Content-Type": "application/x-www-form-urlencoded"}, encode_chunked=True)
+    conn.request(
+        "POST",
+        "/?" + encode_query(query),
+        body=iter([b"B=chun", b"ked"]),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        encode_chunked=True,
+    )
     response = conn.getresponse()
     assert response.status == 200 and json.loads(response.read())["Params"]["B"] == "chunked"
     conn.close()
 
 
 # ---------------------------------------------------------------- connection handling
+
 
 def test_keep_alive_many_requests_one_connection(emulator):
     conn = http.client.HTTPConnection(emulator.host, emulator.port, timeout=10)
@@ -227,6 +256,7 @@ def test_concurrent_clients(emulator):
 
 
 # ---------------------------------------------------------------- control API
+
 
 def test_call_log_entries(emulator):
     v1_call(emulator, ECHO, {"Name": "x"})

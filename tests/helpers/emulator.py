@@ -43,9 +43,14 @@ class EmulatorError(RuntimeError):
 class Emulator:
     """One emulator process (``sys.executable -m ecs_emulator --port 0 ...``)."""
 
-    def __init__(self, *args: str, state_file: str | os.PathLike | None = None,
-                 log_path: str | os.PathLike | None = None, env: dict[str, str] | None = None,
-                 startup_timeout: float = 20.0):
+    def __init__(
+        self,
+        *args: str,
+        state_file: str | os.PathLike | None = None,
+        log_path: str | os.PathLike | None = None,
+        env: dict[str, str] | None = None,
+        startup_timeout: float = 20.0,
+    ):
         self.args = list(args)
         self.state_file = str(state_file) if state_file else None
         self._own_log = log_path is None
@@ -87,15 +92,20 @@ class Emulator:
             raise EmulatorError("already running")
         log = open(self.log_path, "ab")
         try:
-            self.proc = subprocess.Popen(self.command(self.port if port is None else port), stdout=subprocess.PIPE,
-                                         stderr=log, stdin=subprocess.DEVNULL, env=self._environment())
+            self.proc = subprocess.Popen(
+                self.command(self.port if port is None else port),
+                stdout=subprocess.PIPE,
+                stderr=log,
+                stdin=subprocess.DEVNULL,
+                env=self._environment(),
+            )
         finally:
             log.close()
         first = self._read_first_line()
         if not first.startswith(BANNER):
             self.kill()
             raise EmulatorError(f"unexpected first line {first!r}; log:\n{self.log_text()[-4000:]}")
-        self.host, _, port_text = first[len(BANNER):].strip().rpartition(":")
+        self.host, _, port_text = first[len(BANNER) :].strip().rpartition(":")
         self.port = int(port_text)
         threading.Thread(target=self._drain_stdout, args=(self.proc,), daemon=True).start()
         return self
@@ -107,7 +117,9 @@ class Emulator:
         reader.join(self.startup_timeout)
         if not result:
             self.kill()
-            raise EmulatorError(f"emulator did not start within {self.startup_timeout}s; log:\n{self.log_text()[-4000:]}")
+            raise EmulatorError(
+                f"emulator did not start within {self.startup_timeout}s; log:\n{self.log_text()[-4000:]}"
+            )
         return result[0]
 
     def _drain_stdout(self, proc: subprocess.Popen) -> None:
@@ -216,8 +228,13 @@ class Emulator:
         """aliyunsdkcore AcsClient whose every request goes to this emulator (no proxy, plain http)."""
         return make_acs_client(self.hostport, key, region, **kwargs)
 
-    def sdk_client(self, key: tuple = DEFAULT_KEY, region: str = "cn-hangzhou",
-                   signature_algorithm: str | None = None, **kwargs: Any):
+    def sdk_client(
+        self,
+        key: tuple = DEFAULT_KEY,
+        region: str = "cn-hangzhou",
+        signature_algorithm: str | None = None,
+        **kwargs: Any,
+    ):
         """alibabacloud_ecs20140526 Client (ACS3 by default, V1 with signature_algorithm="v2")."""
         return make_sdk_client(self.hostport, key, region, signature_algorithm, **kwargs)
 
@@ -238,13 +255,19 @@ def make_acs_client(hostport: str, key: tuple = DEFAULT_KEY, region: str = "cn-h
     return EmulatorAcsClient(key[0], key[1], region, **kwargs)
 
 
-def make_sdk_client(hostport: str, key: tuple = DEFAULT_KEY, region: str = "cn-hangzhou",
-                    signature_algorithm: str | None = None, **kwargs: Any):
+def make_sdk_client(
+    hostport: str,
+    key: tuple = DEFAULT_KEY,
+    region: str = "cn-hangzhou",
+    signature_algorithm: str | None = None,
+    **kwargs: Any,
+):
     from alibabacloud_ecs20140526.client import Client
     from alibabacloud_tea_openapi import models as open_api_models
 
-    config = open_api_models.Config(access_key_id=key[0], access_key_secret=key[1], region_id=region,
-                                    endpoint=hostport, protocol="http", **kwargs)
+    config = open_api_models.Config(
+        access_key_id=key[0], access_key_secret=key[1], region_id=region, endpoint=hostport, protocol="http", **kwargs
+    )
     if len(key) == 3:
         config.security_token = key[2]
     if signature_algorithm:
@@ -253,6 +276,7 @@ def make_sdk_client(hostport: str, key: tuple = DEFAULT_KEY, region: str = "cn-h
 
 
 # -- raw wire helpers (signed with the SDKs' own signers, not the emulator's code) ---------
+
 
 def utc_timestamp(offset: float = 0.0) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + offset))
@@ -267,13 +291,28 @@ def v1_sign(params: dict[str, str], secret: str, method: str = "GET") -> str:
     return sha_hmac1.get_sign_string(string_to_sign, secret + "&")
 
 
-def v1_params(action: str, params: dict[str, str] | None = None, key: tuple = DEFAULT_KEY, method: str = "GET",
-              body: dict[str, str] | None = None, version: str = "2014-05-26", sign: bool = True,
-              **overrides: str | None) -> dict[str, str]:
+def v1_params(
+    action: str,
+    params: dict[str, str] | None = None,
+    key: tuple = DEFAULT_KEY,
+    method: str = "GET",
+    body: dict[str, str] | None = None,
+    version: str = "2014-05-26",
+    sign: bool = True,
+    **overrides: str | None,
+) -> dict[str, str]:
     """Common V1 parameters + ``params``, signed over query and ``body``; an override of None drops a field."""
-    full = {"Action": action, "Version": version, "Format": "JSON", "AccessKeyId": key[0],
-            "SignatureMethod": "HMAC-SHA1", "SignatureVersion": "1.0", "SignatureType": "",
-            "SignatureNonce": os.urandom(16).hex(), "Timestamp": utc_timestamp()}
+    full = {
+        "Action": action,
+        "Version": version,
+        "Format": "JSON",
+        "AccessKeyId": key[0],
+        "SignatureMethod": "HMAC-SHA1",
+        "SignatureVersion": "1.0",
+        "SignatureType": "",
+        "SignatureNonce": os.urandom(16).hex(),
+        "Timestamp": utc_timestamp(),
+    }
     if len(key) == 3:
         full["SecurityToken"] = key[2]
     full.update(params or {})
@@ -298,8 +337,9 @@ def encode_query(params: dict[str, str]) -> str:
     return urlencode(params, quote_via=quote, safe="~")
 
 
-def raw_request(emu: "Emulator", method: str, target: str, body: bytes | str = b"",
-                headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+def raw_request(
+    emu: "Emulator", method: str, target: str, body: bytes | str = b"", headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], bytes]:
     """One HTTP request with http.client (target may be absolute-form); returns status, headers, body."""
     import http.client
 
@@ -314,9 +354,15 @@ def raw_request(emu: "Emulator", method: str, target: str, body: bytes | str = b
         conn.close()
 
 
-def v1_call(emu: "Emulator", action: str, params: dict[str, str] | None = None, method: str = "GET",
-            body: dict[str, str] | None = None, headers: dict[str, str] | None = None,
-            **kwargs: Any) -> tuple[int, dict[str, str], bytes]:
+def v1_call(
+    emu: "Emulator",
+    action: str,
+    params: dict[str, str] | None = None,
+    method: str = "GET",
+    body: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+    **kwargs: Any,
+) -> tuple[int, dict[str, str], bytes]:
     """A raw V1-signed call: params in the query, optional form body (signed too)."""
     query = v1_params(action, params, method=method, body=body, **kwargs)
     payload = encode_query(body) if body else ""
@@ -329,9 +375,18 @@ def json_body(raw: bytes) -> dict:
     return json.loads(raw.decode("utf-8"))
 
 
-def acs3_headers(emu: "Emulator", action: str, query: dict[str, str] | None = None, body: bytes = b"",
-                 key: tuple = DEFAULT_KEY, method: str = "POST", version: str = "2014-05-26",
-                 date: str | None = None, nonce: str | None = None, extra: dict[str, str] | None = None) -> dict:
+def acs3_headers(
+    emu: "Emulator",
+    action: str,
+    query: dict[str, str] | None = None,
+    body: bytes = b"",
+    key: tuple = DEFAULT_KEY,
+    method: str = "POST",
+    version: str = "2014-05-26",
+    date: str | None = None,
+    nonce: str | None = None,
+    extra: dict[str, str] | None = None,
+) -> dict:
     """Headers of an ACS3-HMAC-SHA256 request signed by tea-openapi's own signer (reference 4)."""
     import hashlib
 
@@ -341,20 +396,31 @@ def acs3_headers(emu: "Emulator", action: str, query: dict[str, str] | None = No
     request = DaraRequest()
     request.method, request.pathname, request.query = method, "/", dict(query or {})
     request.headers = {
-        "host": emu.hostport, "x-acs-version": version, "x-acs-action": action, "accept": "application/json",
-        "x-acs-date": date or utc_timestamp(), "x-acs-signature-nonce": nonce or os.urandom(16).hex(),
+        "host": emu.hostport,
+        "x-acs-version": version,
+        "x-acs-action": action,
+        "accept": "application/json",
+        "x-acs-date": date or utc_timestamp(),
+        "x-acs-signature-nonce": nonce or os.urandom(16).hex(),
         "x-acs-content-sha256": hashlib.sha256(body).hexdigest(),
     }
     if len(key) == 3:
         request.headers["x-acs-security-token"] = key[2]
     request.headers.update(extra or {})
     request.headers["Authorization"] = Utils.get_authorization(
-        request, "ACS3-HMAC-SHA256", request.headers["x-acs-content-sha256"], key[0], key[1])
+        request, "ACS3-HMAC-SHA256", request.headers["x-acs-content-sha256"], key[0], key[1]
+    )
     return request.headers
 
 
-def acs3_call(emu: "Emulator", action: str, query: dict[str, str] | None = None, body: bytes = b"",
-              headers: dict[str, str] | None = None, **kwargs: Any) -> tuple[int, dict[str, str], bytes]:
+def acs3_call(
+    emu: "Emulator",
+    action: str,
+    query: dict[str, str] | None = None,
+    body: bytes = b"",
+    headers: dict[str, str] | None = None,
+    **kwargs: Any,
+) -> tuple[int, dict[str, str], bytes]:
     signed = acs3_headers(emu, action, query, body, **kwargs)
     signed.update(headers or {})
     target = "/" + ("?" + encode_query(query) if query else "")
@@ -366,8 +432,17 @@ def sdk_call(client, action: str, query: dict[str, str] | None = None, version: 
     from alibabacloud_tea_openapi import models as open_api_models
     from darabonba.runtime import RuntimeOptions
 
-    params = open_api_models.Params(action=action, version=version, protocol="HTTP", pathname="/", method="POST",
-                                    auth_type="AK", style="RPC", req_body_type="formData", body_type="json")
+    params = open_api_models.Params(
+        action=action,
+        version=version,
+        protocol="HTTP",
+        pathname="/",
+        method="POST",
+        auth_type="AK",
+        style="RPC",
+        req_body_type="formData",
+        body_type="json",
+    )
     return client.call_api(params, open_api_models.OpenApiRequest(query=dict(query or {})), RuntimeOptions())
 
 
@@ -382,9 +457,13 @@ def has_action(name: str, version: str = "2014-05-26") -> bool:
 
 
 # Seed catalog entries and the seed's default network of cn-hangzhou (zone h).
-RUN_DEFAULTS = {"RegionId": "cn-hangzhou", "ImageId": "ubuntu_22_04_x64_20G_alibase_20240130.vhd",
-                "InstanceType": "ecs.g6.large", "VSwitchId": "vsw-bp1emudefaulth",
-                "SecurityGroupId": "sg-bp1emudefault"}
+RUN_DEFAULTS = {
+    "RegionId": "cn-hangzhou",
+    "ImageId": "ubuntu_22_04_x64_20G_alibase_20240130.vhd",
+    "InstanceType": "ecs.g6.large",
+    "VSwitchId": "vsw-bp1emudefaulth",
+    "SecurityGroupId": "sg-bp1emudefault",
+}
 
 
 def run_instances(emu: "Emulator", amount: int = 1, token: str | None = None, **extra: str) -> tuple[int, dict]:

@@ -21,8 +21,14 @@ def crash(call: Call) -> dict:
 
 @action("EmulatorTestEcho", version=TEST_VERSION)
 def echo(call: Call) -> dict:
-    return {"Params": dict(call.params.items()), "Account": call.account, "AccessKeyId": call.access_key_id,
-            "Host": call.host, "Nested": {"Item": [{"A": 1}, {"A": 2}]}, "Flag": True}
+    return {
+        "Params": dict(call.params.items()),
+        "Account": call.account,
+        "AccessKeyId": call.access_key_id,
+        "Host": call.host,
+        "Nested": {"Item": [{"A": 1}, {"A": 2}]},
+        "Flag": True,
+    }
 
 
 @action("EmulatorTestBadReturn", version=TEST_VERSION)
