@@ -207,6 +207,22 @@ def test_describe_100_of_1000_is_fast():
     assert time.perf_counter() - started < 0.05
 
 
+def test_implicit_vswitch_serves_the_classic_example(store):
+    classic = {"RegionId": "cn-beijing", "ImageId": "ubuntu1404_64_40G_cloudinit_20160727.raw",
+               "InstanceType": "ecs.s2.large", "SecurityGroupId": "sg-2zeemudefault", "IoOptimized": "optimized",
+               "SystemDisk.Category": "cloud_ssd"}
+    with pytest.raises(ApiError) as info:
+        api(store, "CreateInstance", T0, **classic)
+    assert (info.value.code, info.value.message) == (
+        "MissingParameter", 'The input parameter "VSwitchId" that is mandatory for processing this request is not supplied.')
+    store.update_config({"implicit_vswitch": True})
+    iid = api(store, "CreateInstance", T0, **classic)["InstanceId"]
+    assert store.instances[iid]["VSwitchId"] == "vsw-2zeemudefaulth"
+    iid = api(store, "CreateInstance", T0, ZoneId="cn-beijing-k", **classic)["InstanceId"]
+    assert store.instances[iid]["VSwitchId"] == "vsw-2zeemudefaultk"
+    assert store.disks[store.instances[iid]["DiskIds"][0]]["Size"] == 40
+
+
 def test_instances_view_is_describe_shaped(store):
     api(store, "RunInstances", T0, **RUN)
     [view] = store.instances_view(T0 + 1)
