@@ -214,7 +214,7 @@ class App:
         if kind == "commit_then_drop":
             return Reply(disposition="drop")
         if kind == "commit_then_error":
-            raise internal_error()
+            raise decision.rule.error()  # InternalError 500 unless the rule names another code
         payload, content_type = render({**body, "RequestId": ctx.request_id}, ctx.fmt, spec.name + "Response")
         return Reply(200, payload, {"Content-Type": content_type})
 

@@ -209,6 +209,9 @@ def test_commit_then_error_runs_the_handler_and_answers_500(emulator):
     assert (status, json_body(raw)["Code"]) == (500, "InternalError")
     assert executions(emulator) - before == 2  # the faulted call and the probe
     assert emulator.calls(CREATE)[1]["fault"] == "commit_then_error"
+    emulator.faults({"action": CREATE, "kind": "commit_then_error", "code": "ServiceUnavailable", "count": 1})
+    status, _, raw = v1_call(emulator, CREATE)
+    assert (status, json_body(raw)["Code"]) == (503, "ServiceUnavailable")
 
 
 def test_bad_rules_rejected(emulator):
