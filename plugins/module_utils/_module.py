@@ -53,8 +53,12 @@ class EcsModule:
 
     def run(self, func: Callable[["EcsModule"], dict[str, Any]]) -> None:
         """Call ``func(self)`` and exit with its result, or fail with the converted error."""
+        error: EcsError | None = None
         try:
             result = func(self)
         except EcsError as err:
-            self.fail(err, changed=getattr(err, "changed", False), **getattr(err, "partial", {}))
+            error = err
+        # Fail outside the except block: ansible-core would attach the (useless) Python traceback.
+        if error is not None:
+            self.fail(error, changed=getattr(error, "changed", False), **getattr(error, "partial", {}))
         self.module.exit_json(**result)

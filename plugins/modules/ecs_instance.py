@@ -11,6 +11,8 @@ version_added: 0.1.0
 description:
   - Manages a set of ECS instances selected by O(instance_ids), or by O(name) and O(tags) (all must match).
     Instances outside that set are never touched.
+  - With O(name), O(tags) are part of the identity, so changing them selects other instances; change the tags
+    of existing instances with O(instance_ids).
   - With O(name), O(count) instances are wanted; missing ones are created with a ClientToken derived from the
     task, so a retried task, a lost response or a concurrent identical run never creates an instance twice.
   - Pay-as-you-go (V(PostPaid)) and subscription (V(PrePaid)) instances are supported.

@@ -100,7 +100,7 @@ class Ansible:
     def playbook(self, path: Path, extra_vars: dict | None = None, env: dict | None = None, verbosity: int = 0) -> subprocess.CompletedProcess:
         cmd = [_ansible_tool("ansible-playbook"), "-i", "localhost,", "-c", "local", str(path)]
         cmd += ["-e", json.dumps({"ansible_python_interpreter": sys.executable, **(extra_vars or {})})]
-        cmd += ["-v" * verbosity] if verbosity else []
+        cmd += ["-" + "v" * verbosity] if verbosity else []
         return subprocess.run(cmd, env=env or self.env(), capture_output=True, text=True, cwd=self.workdir, timeout=900)
 
     def module(self, args: dict[str, Any], check: bool = False, diff: bool = False, env: dict | None = None, verbosity: int = 0):

@@ -1,0 +1,276 @@
+"""ecs_instance against the emulator, asserting on results and on the emulator's call log."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+
+from tests.helpers.emulator import DEFAULT_KEY, STS_KEY
+
+from .conftest import _ansible_tool, emulator_delays, mutating_calls
+
+SECRET_PASSWORD = "Pw-Never-Shown-42!"
+
+
+def named(emulator, name):
+    return [i for i in emulator.instances() if i.get("InstanceName") == name]
+
+
+def actions(calls):
+    return [c["action"] for c in calls]
+
+
+def assert_clean_failure(result, proc):
+    assert result["failed"], result
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert "module_stderr" not in result
+
+
+def test_second_run_of_ten_makes_no_mutating_call(ansible, emulator, create_args):
+    result, _ = ansible.module(dict(create_args, count=10, state="running"))
+    assert result["changed"] and len(result["created_ids"]) == 10
+    emulator.clear_calls()
+    result, _ = ansible.module(dict(create_args, count=10, state="running"))
+    calls = emulator.calls()
+    assert not result["changed"] and mutating_calls(calls) == []
+    assert actions(calls).count("DescribeInstances") <= 2
+    ansible.module(dict(name=create_args["name"], state="absent", force_release=True))
+    assert named(emulator, create_args["name"]) == []
+
+
+def test_hundred_instances_one_run_instances_and_batched_polls(ansible, emulator, create_args):
+    emulator.clear_calls()
+    with emulator_delays(emulator, {"Pending": 1.0, "Starting": 4.0, "Stopping": 0}):
+        started = time.monotonic()
+        result, _ = ansible.module(dict(create_args, count=100, state="running"))
+        elapsed = time.monotonic() - started
+    assert len(result["created_ids"]) == 100
+    assert {i["status"] for i in result["instances"]} == {"Running"}
+    calls = emulator.calls()
+    run = [c for c in calls if c["action"] == "RunInstances"]
+    assert len(run) == 1 and run[0]["parameters"]["Amount"] == "100"
+    polls = [c for c in calls if c["action"] == "DescribeInstances" and c["timestamp"] > run[0]["timestamp"]]
+    assert all(len(json.loads(c["parameters"]["InstanceIds"])) == 100 for c in polls)
+    # Running 5 s after RunInstances at the earliest; the wait must end within 1.2x of that.
+    assert polls[-1]["timestamp"] - run[0]["timestamp"] <= 6.0, [c["timestamp"] - run[0]["timestamp"] for c in polls]
+    assert elapsed < 20
+    ansible.module(dict(name=create_args["name"], state="absent", force_release=True))
+
+
+def test_lost_response_creates_nothing_twice(ansible, emulator, create_args):
+    emulator.faults({"action": "RunInstances", "kind": "commit_then_drop", "count": 1})
+    emulator.clear_calls()
+    result, _ = ansible.module(dict(create_args, count=2))
+    assert result["changed"] and len(result["created_ids"]) == 2
+    run = [c for c in emulator.calls() if c["action"] == "RunInstances"]
+    assert len(run) == 2 and len({c["parameters"]["ClientToken"] for c in run}) == 1
+    assert len(named(emulator, create_args["name"])) == 2
+    ansible.module(dict(name=create_args["name"], state="absent", force_release=True))
+
+
+def test_retried_task_after_a_failed_run_creates_nothing_twice(ansible, emulator, create_args):
+    emulator.faults({"action": "RunInstances", "kind": "commit_then_error", "code": "InternalError", "count": 50})
+    result, proc = ansible.module(dict(create_args, count=2, retry_timeout=2))
+    assert_clean_failure(result, proc)
+    assert "InternalError" in result["msg"] and "RequestId" in result["msg"]
+    assert result["failure"]["code"] == "InternalError" and result["failure"]["request_id"]
+    emulator.control("DELETE", "faults")
+    result, _ = ansible.module(dict(create_args, count=2))
+    assert len(named(emulator, create_args["name"])) == 2
+    assert result["created_ids"] == []
+    ansible.module(dict(name=create_args["name"], state="absent", force_release=True))
+
+
+def test_concurrent_identical_runs_create_once(ansible, emulator, create_args, tmp_path):
+    with emulator_delays(emulator, {"Pending": 1.0, "Starting": 1.0, "Stopping": 0}):
+        play = [{"name": "Concurrent", "hosts": "localhost", "gather_facts": False,
+                 "tasks": [{"name": "Create", "alicloud.ecs.ecs_instance": dict(create_args, count=3, state="running")}]}]
+        path = tmp_path / "concurrent.yml"
+        path.write_text(json.dumps(play))
+        command = [_ansible_tool("ansible-playbook"), "-i", "localhost,", "-c", "local", str(path),
+                   "-e", json.dumps({"ansible_python_interpreter": ansible_python(ansible)})]
+        procs = [subprocess.Popen(command, env=ansible.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                  cwd=tmp_path) for _ in range(3)]
+        outputs = [p.communicate(timeout=300)[0] for p in procs]
+    assert all(p.returncode == 0 for p in procs), outputs
+    assert len(named(emulator, create_args["name"])) == 3
+    ansible.module(dict(name=create_args["name"], state="absent", force_release=True))
+
+
+def ansible_python(ansible):
+    import sys
+
+    return sys.executable
+
+
+def test_create_after_delete_creates_again(ansible, emulator, create_args):
+    first, _ = ansible.module(dict(create_args, count=1))
+    ansible.module(dict(name=create_args["name"], state="absent", force_release=True))
+    emulator.clear_calls()
+    second, _ = ansible.module(dict(create_args, count=1))
+    assert second["changed"] and len(second["created_ids"]) == 1
+    assert second["created_ids"] != first["created_ids"]
+    run = [c for c in emulator.calls() if c["action"] == "RunInstances"]
+    # The first token replays the released instance; the next one creates.
+    assert len(run) == 2 and run[0]["parameters"]["ClientToken"] != run[1]["parameters"]["ClientToken"]
+    assert len(named(emulator, create_args["name"])) == 1
+    third, _ = ansible.module(dict(create_args, count=1))
+    assert not third["changed"]
+    ansible.module(dict(name=create_args["name"], state="absent", force_release=True))
+
+
+def test_throttling_and_conflicts_are_retried(ansible, emulator, create_args):
+    emulator.faults([
+        {"action": "DescribeInstances", "kind": "error", "code": "Throttling.User", "count": 2, "retry_after": 200},
+        {"action": "RunInstances", "kind": "error", "code": "ServiceUnavailable", "count": 1},
+        {"action": "StopInstances", "kind": "error", "code": "OperationConflict", "count": 1},
+    ])
+    result, _ = ansible.module(dict(create_args, count=1, state="running"))
+    assert not result.get("failed") and len(result["created_ids"]) == 1
+    result, _ = ansible.module(dict(name=create_args["name"], state="stopped"))
+    assert not result.get("failed") and len(result["stopped_ids"]) == 1
+    emulator.control("DELETE", "faults")
+    ansible.module(dict(name=create_args["name"], state="absent"))
+
+
+def test_non_idempotent_call_is_not_blindly_repeated(ansible, emulator, create_args):
+    ansible.module(dict(create_args, state="running"))
+    emulator.faults({"action": "RebootInstances", "kind": "commit_then_error", "code": "InternalError", "count": 1})
+    emulator.clear_calls()
+    result, proc = ansible.module(dict(name=create_args["name"], state="restarted"))
+    assert_clean_failure(result, proc)
+    assert actions(emulator.calls()).count("RebootInstances") == 1
+    emulator.control("DELETE", "faults")
+    ansible.module(dict(name=create_args["name"], state="absent", force_release=True))
+
+
+def test_credentials_from_profile_file(ansible, emulator, create_args, tmp_path):
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"current": "emu", "profiles": [
+        {"name": "emu", "mode": "AK", "access_key_id": DEFAULT_KEY[0], "access_key_secret": DEFAULT_KEY[1], "region_id": "cn-beijing"},
+        {"name": "sts", "mode": "StsToken", "access_key_id": STS_KEY[0], "access_key_secret": STS_KEY[1], "sts_token": STS_KEY[2], "region_id": "cn-beijing"},
+    ]}))
+    env = ansible.env(credentials=False, ALICLOUD_CONFIG_FILE=str(config))
+    del env["ALICLOUD_REGION"]
+    result, _ = ansible.module(dict(create_args, count=1), env=env)
+    assert result["changed"], result
+    env["ALICLOUD_PROFILE"] = "sts"
+    result, proc = ansible.module(dict(name=create_args["name"], state="stopped"), env=env, verbosity=4)
+    assert result["changed"], result
+    output = proc.stdout + proc.stderr
+    assert STS_KEY[1] not in output and STS_KEY[2] not in output
+    result, _ = ansible.module(dict(name=create_args["name"], state="absent", profile="emu", profile_file=str(config)),
+                               env=ansible.env())
+    assert result["changed"]
+
+
+def test_credentials_from_sdk_env_family(ansible, emulator, create_args):
+    env = ansible.env(credentials=False, ALIBABA_CLOUD_ACCESS_KEY_ID=DEFAULT_KEY[0],
+                      ALIBABA_CLOUD_ACCESS_KEY_SECRET=DEFAULT_KEY[1], ALIBABA_CLOUD_REGION_ID="cn-beijing")
+    del env["ALICLOUD_REGION"]
+    result, _ = ansible.module(dict(name=create_args["name"], state="absent"), env=env)
+    assert not result.get("failed") and not result["changed"]
+
+
+def test_missing_and_wrong_credentials_fail_clearly(ansible, emulator, create_args):
+    result, proc = ansible.module(dict(create_args), env=ansible.env(credentials=False))
+    assert_clean_failure(result, proc)
+    assert "ALICLOUD_ACCESS_KEY" in result["msg"] and "profile" in result["msg"]
+    wrong = ansible.env(credentials=False, ALICLOUD_ACCESS_KEY=DEFAULT_KEY[0], ALICLOUD_SECRET_KEY="wrong-secret-xyz")
+    result, proc = ansible.module(dict(create_args), env=wrong, verbosity=4)
+    assert_clean_failure(result, proc)
+    assert result["failure"]["code"] and result["failure"]["request_id"]
+    assert "wrong-secret-xyz" not in proc.stdout + proc.stderr
+
+
+def test_bad_input_creates_nothing(ansible, emulator, create_args):
+    emulator.clear_calls()
+    cases = [
+        (dict(create_args, count=5000), "count must be between 0 and 1000"),
+        (dict(create_args, count=-1), "count must be between"),
+        (dict(create_args, instance_charge_type="PrePaid"), "period"),
+        (dict(create_args, period=1), "period only apply with instance_charge_type=PrePaid"),
+        (dict(create_args, state="sideways"), "state"),
+        (dict(create_args, image_id="no-such-image"), "InvalidImageId.NotFound"),
+        (dict(create_args, instance_type=None), "requires instance_type"),
+    ]
+    for args, fragment in cases:
+        result, proc = ansible.module(args)
+        assert_clean_failure(result, proc)
+        assert fragment in result["msg"], (args, result["msg"])
+    # Only the unknown image reached the API, and it failed there.
+    assert [c["code"] for c in mutating_calls(emulator.calls())] == ["InvalidImageId.NotFound"]
+    assert named(emulator, create_args["name"]) == []
+
+
+def test_api_error_message_names_code_message_and_request_id(ansible, emulator, create_args):
+    result, proc = ansible.module(dict(create_args, vswitch_id="vsw-missing", check_mode_ignored=None) if False else
+                                  dict(create_args, vswitch_id="vsw-missing"))
+    assert_clean_failure(result, proc)
+    assert result["msg"].startswith("Failed to create instances: InvalidVSwitchId.NotFound: ")
+    assert "(RequestId " in result["msg"]
+    assert result["failure"]["http_status"] == 404
+    result, proc = ansible.module(dict(create_args, vswitch_id="vsw-missing"), check=True)
+    assert_clean_failure(result, proc)
+    assert "InvalidVSwitchId.NotFound" in result["msg"]
+
+
+def test_secrets_never_shown_at_vvvv(ansible, emulator, create_args):
+    args = dict(create_args, password=SECRET_PASSWORD, update_password="always", secret_key=DEFAULT_KEY[1])
+    result, proc = ansible.module(args, verbosity=4)
+    assert result["changed"]
+    result, proc2 = ansible.module(dict(args, image_id="no-such-image", count=2), verbosity=4)
+    for output in (proc.stdout + proc.stderr, proc2.stdout + proc2.stderr):
+        assert SECRET_PASSWORD not in output and DEFAULT_KEY[1] not in output
+    ansible.module(dict(name=create_args["name"], state="absent", force_release=True))
+
+
+def test_diff_mode_and_check_mode_updates(ansible, emulator, create_args):
+    created, _ = ansible.module(dict(create_args))
+    assert created["changed"], created
+    emulator.clear_calls()
+    ids = created["instance_ids"]
+    result, _ = ansible.module(dict(instance_ids=ids, description="new text", tags={"k": "v"}), check=True, diff=True)
+    assert not result.get("failed"), result
+    (instance_id,) = result["instance_ids"]
+    assert result["changed"] and mutating_calls(emulator.calls()) == []
+    assert result["diff"]["before"][instance_id]["description"] != "new text"
+    assert result["diff"]["after"][instance_id] == dict(result["diff"]["before"][instance_id], description="new text", tags={"k": "v"})
+    result, _ = ansible.module(dict(instance_ids=ids, description="new text", tags={"k": "v"}), diff=True)
+    assert result["changed"] and result["diff"]["after"][instance_id]["description"] == "new text"
+    ansible.module(dict(name=create_args["name"], state="absent", force_release=True))
+
+
+def test_charge_type_conversion_and_security_groups_by_ids(ansible, emulator, create_args):
+    created, _ = ansible.module(dict(create_args, state="stopped"))
+    ids = created["instance_ids"]
+    result, _ = ansible.module(dict(instance_ids=ids, instance_charge_type="PrePaid", period=1))
+    assert result["changed"] and result["instances"][0]["instance_charge_type"] == "PrePaid"
+    result, _ = ansible.module(dict(instance_ids=ids, instance_charge_type="PrePaid", period=1))
+    assert not result["changed"]
+    result, _ = ansible.module(dict(instance_ids=ids, instance_charge_type="PostPaid"))
+    assert result["changed"] and result["instances"][0]["instance_charge_type"] == "PostPaid"
+    result, _ = ansible.module(dict(instance_ids=ids, state="absent"))
+    assert result["deleted_ids"] == ids
+
+
+def test_wait_timeout_names_each_late_instance(ansible, emulator, create_args):
+    with emulator_delays(emulator, {"Pending": 0, "Starting": 6.0, "Stopping": 0}):
+        result, proc = ansible.module(dict(create_args, count=2, state="running", wait_timeout=1))
+    assert_clean_failure(result, proc)
+    assert result["failure"]["code"] == "WaitTimeout"
+    assert set(result["failure"]["pending"]) == set(result["created_ids"])
+    assert all(i in result["msg"] for i in result["created_ids"]) and "Starting" in result["msg"]
+    assert result["changed"]
+    result, _ = ansible.module(dict(name=create_args["name"], state="absent", force_release=True))
+    assert len(result["deleted_ids"]) == 2
+
+
+def test_wait_false_returns_before_running(ansible, emulator, create_args):
+    with emulator_delays(emulator, {"Pending": 2.0, "Starting": 2.0, "Stopping": 0}):
+        result, _ = ansible.module(dict(create_args, state="running", wait=False))
+        assert result["instances"][0]["status"] in ("Pending", "Starting")
+        result, _ = ansible.module(dict(name=create_args["name"], state="stopped"))
+    assert result["instances"][0]["status"] == "Stopped" and result["stopped_ids"]
+    ansible.module(dict(name=create_args["name"], state="absent"))
