@@ -112,8 +112,11 @@ sanity: venv
 	scripts/ansible-test-offline $(VENV) sanity --python \
 		"$$($(VPY) -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
 
+# Lints the repository's YAML in place; a copy of the collection under
+# .tmp/lint is on the collections path so that its own modules resolve.
 lint: venv-lint
-	PATH="$(CURDIR)/$(LINT_VENV)/bin:$$PATH" ansible-lint --nocolor
+	scripts/collection-tree .tmp/lint >/dev/null
+	ANSIBLE_COLLECTIONS_PATH="$(CURDIR)/.tmp/lint" PATH="$(CURDIR)/$(LINT_VENV)/bin:$$PATH" ansible-lint --nocolor
 
 lint-docs: venv-lint
 	tree=$$(scripts/collection-tree .tmp/docs) && cd "$$tree" && \
