@@ -229,3 +229,55 @@ def test_instances_view_is_describe_shaped(store):
     keys = list(view)
     assert keys.index("EipAddress") < keys.index("PublicIpAddress")
     assert view["Status"] == "Running" and view["ExpiredTime"] == "2099-12-31T15:59Z"
+
+
+def _code(store: Store, action: str, **params) -> str:
+    with pytest.raises(ApiError) as info:
+        api(store, action, T0, **params)
+    return info.value.code
+
+
+def test_create_options_private_ip_hostnames_suffix_spot(store):
+    ids = api(store, "RunInstances", T0, Amount=2, PrivateIpAddress="172.16.1.10", UniqueSuffix="true",
+              InstanceName="node", **{"HostNames.1": "alpha", "HostNames.2": "beta"}, SpotStrategy="SpotWithPriceLimit",
+              SpotPriceLimit="0.25", **RUN)["InstanceIdSets"]["InstanceIdSet"]
+    got = [(store.instances[i]["InstanceName"], store.instances[i]["HostName"], store.instances[i]["PrivateIpAddress"])
+           for i in ids]
+    assert got == [("node001", "alpha", "172.16.1.10"), ("node002", "beta", "172.16.1.11")]
+    view = api(store, "DescribeInstances", T0, RegionId="cn-hangzhou", InstanceIds=json.dumps(ids[:1]))
+    inst = view["Instances"]["Instance"][0]
+    assert (inst["SpotStrategy"], inst["SpotPriceLimit"]) == ("SpotWithPriceLimit", 0.25)
+    assert _code(store, "RunInstances", PrivateIpAddress="172.16.1.10", **RUN) == "InvalidPrivateIpAddress.Duplicated"
+    assert _code(store, "RunInstances", PrivateIpAddress="10.0.0.5", **RUN) == "InvalidPrivateIpAddress"
+    assert _code(store, "RunInstances", PrivateIpAddress="nope", **RUN) == "InvalidPrivateIpAddress.Malformed"
+
+
+@pytest.mark.parametrize("params,code", [
+    ({"AutoReleaseTime": "tomorrow"}, "InvalidAutoReleaseTime.Malformed"),
+    ({"AutoReleaseTime": "2000-01-01T00:00:00Z"}, "InvalidAutoReleaseTime.Malformed"),
+    ({"Password": "Secr3t!pass", "PasswordInherit": "true"}, "InvalidPasswordParam.Mismatch"),
+    ({"HostName": "a", "HostNames.1": "b"}, "InvalidParameter"),
+    ({"UserData": "not base64!"}, "InvalidUserData.Base64FormatInvalid"),
+    ({"SpotStrategy": "SpotWithPriceLimit"}, "InvalidSpotPriceLimit"),
+    ({"SpotDuration": "7", "SpotStrategy": "SpotAsPriceGo"}, "InvalidSpotDuration"),
+    ({"IoOptimized": "maybe"}, "InvalidIoOptimizedValue.ValueNotSupported"),
+    ({"InternetMaxBandwidthOut": "5", "InternetMaxBandwidthIn": "11"}, "InvalidParameter"),
+    ({"DataDisk.1.Size": "40", "DataDisk.1.SnapshotId": "s-1"}, "InvalidSnapshotId.NotFound"),
+    ({"InstanceChargeType": "PrePaid", "Period": "1", "AutoReleaseTime": "2099-01-01T00:00:00Z"},
+     "InvalidAutoReleaseTime.Malformed"),
+])
+def test_more_create_validation(store, params, code):
+    assert _code(store, "RunInstances", **{**RUN, **params}) == code
+    assert store.instances == {}
+
+
+def test_describe_instances_lock_and_io_filters(store):
+    [iid] = api(store, "RunInstances", T0, **RUN)["InstanceIdSets"]["InstanceIdSet"]
+    store.instances[iid]["Locks"].append("security")
+    found = api(store, "DescribeInstances", T0, RegionId="cn-hangzhou", LockReason="security")
+    assert found["TotalCount"] == 1
+    assert api(store, "DescribeInstances", T0, RegionId="cn-hangzhou", IoOptimized="false")["TotalCount"] == 0
+    assert _code(store, "DescribeInstances", RegionId="cn-hangzhou", LockReason="angry") == "InvalidLockReason.NotFound"
+    assert _code(store, "StopInstance", InstanceId=iid) == "InstanceLockedForSecurity"
+    assert _code(store, "AllocatePublicIpAddress", InstanceId=iid) == "InstanceLockedForSecurity"
+    api(store, "DeleteInstance", T0, InstanceId=iid, Force="true")  # reference 8.7: delete still works

@@ -402,8 +402,10 @@ def _expand(pattern: str | None, index: int, amount: int, unique: bool) -> str |
 def _new_instance(call: Call, plan: dict[str, Any], index: int, instance_id: str) -> dict[str, Any]:
     store, names, terms = call.store, plan["names"], plan["terms"]
     vsw = plan["vsw"]
-    hostname = names["HostNames"][index] if index < len(names["HostNames"]) else names["HostName"]
-    hostname = _expand(hostname, index, plan["Amount"], names["UniqueSuffix"])
+    if index < len(names["HostNames"]):
+        hostname = names["HostNames"][index]  # one name per instance: no numbering
+    else:
+        hostname = _expand(names["HostName"], index, plan["Amount"], names["UniqueSuffix"])
     default_hostname = "iZ" + instance_id[2:] + "Z"
     if plan["image"]["OSType"] == "windows":
         default_hostname = default_hostname[:15]
