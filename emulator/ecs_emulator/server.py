@@ -21,6 +21,7 @@ import time
 import traceback
 import uuid
 from dataclasses import dataclass, field
+from functools import cached_property
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -62,7 +63,7 @@ class HttpRequest:
         values = self.headers.get(name)
         return values[0] if values else default
 
-    @property
+    @cached_property
     def split(self):
         # Absolute-form targets arrive from clients using HTTP_PROXY (reference 1.2).
         return urlsplit(self.target)

@@ -54,7 +54,10 @@ class Emulator:
         self.args = list(args)
         self.state_file = str(state_file) if state_file else None
         self._own_log = log_path is None
-        self.log_path = str(log_path) if log_path else tempfile.mkstemp(prefix="ecs-emulator-", suffix=".log")[1]
+        if log_path is None:
+            fd, log_path = tempfile.mkstemp(prefix="ecs-emulator-", suffix=".log")
+            os.close(fd)
+        self.log_path = str(log_path)
         self.env = env
         self.startup_timeout = startup_timeout
         self.proc: subprocess.Popen | None = None
