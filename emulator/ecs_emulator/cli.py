@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import signal
 import sys
 import threading
+import time
 from typing import Any
 
 from .auth import DEFAULT_CREDENTIALS, CredentialTable
@@ -55,6 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="import this Python module at start (registers extra actions; for tests)",
     )
     parser.add_argument("--quiet", action="store_true", help="no per-call log lines on stderr")
+    parser.add_argument(
+        "--exit-with-parent",
+        action="store_true",
+        help="stop when the process that started us dies (test harnesses: no orphaned emulators)",
+    )
     return parser
 
 
@@ -97,6 +104,13 @@ def print_banner(host: str, port: int) -> None:
     print("Control API:     http://%s:%d/_emulator/health" % (host, port), flush=True)
 
 
+def watch_parent(parent: int, server, interval: float = 0.5) -> None:
+    """Shut down once reparented (the parent died, even by SIGKILL, so it cannot stop us)."""
+    while os.getppid() == parent:
+        time.sleep(interval)
+    server.shutdown()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -116,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
         threading.Thread(target=server.shutdown, daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)  # before the banner: a client may stop us right after reading it
+    if args.exit_with_parent:
+        threading.Thread(target=watch_parent, args=(os.getppid(), server), daemon=True).start()
     host, port = server.server_address[:2]
     print_banner(host, port)
     try:

@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -188,3 +189,34 @@ def test_seed_files_extend_the_catalog(tmp_path):
     with Emulator() as emu:
         status, _, raw = v1_call(emu, "DescribeImages", query)
         assert status != 200 or json_body(raw)["Images"]["Image"] == []
+
+
+def process_gone(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return True
+    return state in ("Z", "X")  # exited; a zombie only waits for its (new) parent to reap it
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc")
+def test_harness_emulators_exit_when_their_parent_is_killed():
+    root = Path(__file__).resolve().parents[2]
+    script = (
+        f"import sys, time; sys.path[:0] = [{str(root)!r}, {str(root / 'emulator')!r}]\n"
+        "from tests.helpers.emulator import Emulator\n"
+        "print(Emulator().start().proc.pid, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE)
+    child = int(parent.stdout.readline())
+    parent.kill()
+    parent.wait()
+    parent.stdout.close()
+    deadline = time.monotonic() + 10
+    while not process_gone(child) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    gone = process_gone(child)
+    if not gone:
+        os.kill(child, signal.SIGKILL)  # our own orphan: do not leave it behind
+    assert gone

@@ -75,7 +75,8 @@ class Emulator:
         return f"{self.host}:{self.port}"
 
     def command(self, port: int) -> list[str]:
-        cmd = [sys.executable, "-m", "ecs_emulator", "--host", self.host, "--port", str(port), *self.args]
+        cmd = [sys.executable, "-m", "ecs_emulator", "--host", self.host, "--port", str(port), "--exit-with-parent"]
+        cmd += self.args
         if self.state_file:
             cmd += ["--state-file", self.state_file]
         return cmd
