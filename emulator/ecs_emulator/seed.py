@@ -101,25 +101,47 @@ class Catalog:
         groups: dict[str, dict[str, Any]] = {}
         for region_id, region in self.regions.items():
             ids = default_ids(region)
-            vpcs[ids["vpc"]] = _vpc(ids["vpc"], region_id, net.get("vpc_cidr", "172.16.0.0/12"), True, created,
-                                    ids["vrouter"], ids["route_table"])
+            vpcs[ids["vpc"]] = _vpc(
+                ids["vpc"],
+                region_id,
+                net.get("vpc_cidr", "172.16.0.0/12"),
+                True,
+                created,
+                ids["vrouter"],
+                ids["route_table"],
+            )
             cidrs = net.get("vswitch_cidrs", [])
             for index, (zone_id, vsw_id) in enumerate(ids["vswitches"].items()):
                 cidr = cidrs[index] if index < len(cidrs) else f"172.16.{16 * index}.0/20"
                 vswitches[vsw_id] = _vswitch(vsw_id, ids["vpc"], region_id, zone_id, cidr, True, created)
-            groups[ids["sg"]] = _security_group(ids["sg"], ids["vpc"], region_id, created,
-                                                net.get("security_group_rules", []))
+            groups[ids["sg"]] = _security_group(
+                ids["sg"], ids["vpc"], region_id, created, net.get("security_group_rules", [])
+            )
         for vpc in raw["vpcs"].values():
-            vpcs[vpc["VpcId"]] = _vpc(vpc["VpcId"], vpc["RegionId"], vpc.get("CidrBlock", "192.168.0.0/16"),
-                                      bool(vpc.get("IsDefault", False)), created,
-                                      vpc.get("VRouterId", "vrt-" + vpc["VpcId"][4:]),
-                                      vpc.get("RouteTableId", "vtb-" + vpc["VpcId"][4:]),
-                                      vpc.get("VpcName", ""), vpc.get("Description", ""))
+            vpcs[vpc["VpcId"]] = _vpc(
+                vpc["VpcId"],
+                vpc["RegionId"],
+                vpc.get("CidrBlock", "192.168.0.0/16"),
+                bool(vpc.get("IsDefault", False)),
+                created,
+                vpc.get("VRouterId", "vrt-" + vpc["VpcId"][4:]),
+                vpc.get("RouteTableId", "vtb-" + vpc["VpcId"][4:]),
+                vpc.get("VpcName", ""),
+                vpc.get("Description", ""),
+            )
         for vsw in raw["vswitches"].values():
             region_id = vpcs[vsw["VpcId"]]["RegionId"]
-            vswitches[vsw["VSwitchId"]] = _vswitch(vsw["VSwitchId"], vsw["VpcId"], region_id, vsw["ZoneId"],
-                                                   vsw["CidrBlock"], bool(vsw.get("IsDefault", False)), created,
-                                                   vsw.get("VSwitchName", ""), vsw.get("Description", ""))
+            vswitches[vsw["VSwitchId"]] = _vswitch(
+                vsw["VSwitchId"],
+                vsw["VpcId"],
+                region_id,
+                vsw["ZoneId"],
+                vsw["CidrBlock"],
+                bool(vsw.get("IsDefault", False)),
+                created,
+                vsw.get("VSwitchName", ""),
+                vsw.get("Description", ""),
+            )
         for sg in raw["security_groups"].values():
             region_id = vpcs[sg["VpcId"]]["RegionId"]
             group = _security_group(sg["SecurityGroupId"], sg["VpcId"], region_id, created, sg.get("Permissions", []))
@@ -133,41 +155,89 @@ class Catalog:
 
 def _vpc(vpc_id, region_id, cidr, is_default, created, vrouter, route_table, name="", description=""):
     return {
-        "VpcId": vpc_id, "RegionId": region_id, "CidrBlock": cidr, "IsDefault": is_default,
-        "VpcName": name, "Description": description, "Status": "Available", "CreationTs": created,
-        "VRouterId": vrouter, "RouteTableId": route_table, "ResourceGroupId": "", "VSwitchIds": [], "Tags": {},
+        "VpcId": vpc_id,
+        "RegionId": region_id,
+        "CidrBlock": cidr,
+        "IsDefault": is_default,
+        "VpcName": name,
+        "Description": description,
+        "Status": "Available",
+        "CreationTs": created,
+        "VRouterId": vrouter,
+        "RouteTableId": route_table,
+        "ResourceGroupId": "",
+        "VSwitchIds": [],
+        "Tags": {},
     }
 
 
 def _vswitch(vsw_id, vpc_id, region_id, zone_id, cidr, is_default, created, name="", description=""):
     return {
-        "VSwitchId": vsw_id, "VpcId": vpc_id, "RegionId": region_id, "ZoneId": zone_id, "CidrBlock": cidr,
-        "IsDefault": is_default, "VSwitchName": name, "Description": description, "Status": "Available",
-        "CreationTs": created, "ResourceGroupId": "", "Tags": {},
+        "VSwitchId": vsw_id,
+        "VpcId": vpc_id,
+        "RegionId": region_id,
+        "ZoneId": zone_id,
+        "CidrBlock": cidr,
+        "IsDefault": is_default,
+        "VSwitchName": name,
+        "Description": description,
+        "Status": "Available",
+        "CreationTs": created,
+        "ResourceGroupId": "",
+        "Tags": {},
     }
 
 
 def _security_group(sg_id, vpc_id, region_id, created, rules):
     permissions = []
     for rule in rules:
-        permission = {"IpProtocol": "TCP", "PortRange": "-1/-1", "SourceCidrIp": "", "Policy": "Accept",
-                      "Priority": 1, "NicType": "intranet", "Description": "", "Direction": "ingress",
-                      "SourceGroupId": "", "DestCidrIp": "", "CreateTime": created}
+        permission = {
+            "IpProtocol": "TCP",
+            "PortRange": "-1/-1",
+            "SourceCidrIp": "",
+            "Policy": "Accept",
+            "Priority": 1,
+            "NicType": "intranet",
+            "Description": "",
+            "Direction": "ingress",
+            "SourceGroupId": "",
+            "DestCidrIp": "",
+            "CreateTime": created,
+        }
         permission.update(rule)
         permissions.append(permission)
     return {
-        "SecurityGroupId": sg_id, "VpcId": vpc_id, "RegionId": region_id, "SecurityGroupName": "default",
-        "Description": "System created security group.", "SecurityGroupType": "normal", "CreationTs": created,
-        "ResourceGroupId": "", "Tags": {}, "Permissions": permissions,
+        "SecurityGroupId": sg_id,
+        "VpcId": vpc_id,
+        "RegionId": region_id,
+        "SecurityGroupName": "default",
+        "Description": "System created security group.",
+        "SecurityGroupType": "normal",
+        "CreationTs": created,
+        "ResourceGroupId": "",
+        "Tags": {},
+        "Permissions": permissions,
     }
 
 
 def _image_defaults(image: dict[str, Any]) -> dict[str, Any]:
     image = {
-        "ImageOwnerAlias": "system", "Status": "Available", "Progress": "100%", "IsSupportIoOptimized": True,
-        "IsSupportCloudinit": True, "IsPublic": True, "IsCopied": False, "IsSubscribed": False,
-        "IsSelfShared": "", "Usage": "instance", "ProductCode": "", "BootMode": "BIOS", "ResourceGroupId": "",
-        "Description": "", "ImageFamily": "", "LoginAsNonRootSupported": False,
+        "ImageOwnerAlias": "system",
+        "Status": "Available",
+        "Progress": "100%",
+        "IsSupportIoOptimized": True,
+        "IsSupportCloudinit": True,
+        "IsPublic": True,
+        "IsCopied": False,
+        "IsSubscribed": False,
+        "IsSelfShared": "",
+        "Usage": "instance",
+        "ProductCode": "",
+        "BootMode": "BIOS",
+        "ResourceGroupId": "",
+        "Description": "",
+        "ImageFamily": "",
+        "LoginAsNonRootSupported": False,
         **image,
     }
     image["Size"] = int(image["Size"])
@@ -178,15 +248,32 @@ def _instance_type_defaults(itype: dict[str, Any]) -> dict[str, Any]:
     family = itype["InstanceTypeId"].rsplit(".", 1)[0]
     cpus = int(itype["CpuCoreCount"])
     return {
-        "InstanceTypeFamily": family, "GPUAmount": 0, "GPUSpec": "", "GPUMemorySize": 0.0,
-        "LocalStorageCategory": "", "LocalStorageAmount": 0, "LocalStorageCapacity": 0,
-        "EniQuantity": 2, "EniPrivateIpAddressQuantity": 6, "EniIpv6AddressQuantity": 1,
-        "EniTrunkSupported": True, "CpuArchitecture": "X86", "InstanceCategory": "General-purpose",
-        "InstanceBandwidthRx": 1024000 * cpus // 2, "InstanceBandwidthTx": 1024000 * cpus // 2,
-        "InstancePpsRx": 300000 * cpus // 2, "InstancePpsTx": 300000 * cpus // 2,
-        "PrimaryEniQueueNumber": cpus, "SecondaryEniQueueNumber": cpus, "MaximumQueueNumberPerEni": cpus,
-        "TotalEniQueueQuantity": 4 * cpus, "DiskQuantity": 17, "NvmeSupport": "unsupported",
-        "BaselineCredit": 0, "InitialCredit": 0, "PhysicalProcessorModel": "Intel Xeon (Ice Lake) Platinum 8369B",
+        "InstanceTypeFamily": family,
+        "GPUAmount": 0,
+        "GPUSpec": "",
+        "GPUMemorySize": 0.0,
+        "LocalStorageCategory": "",
+        "LocalStorageAmount": 0,
+        "LocalStorageCapacity": 0,
+        "EniQuantity": 2,
+        "EniPrivateIpAddressQuantity": 6,
+        "EniIpv6AddressQuantity": 1,
+        "EniTrunkSupported": True,
+        "CpuArchitecture": "X86",
+        "InstanceCategory": "General-purpose",
+        "InstanceBandwidthRx": 1024000 * cpus // 2,
+        "InstanceBandwidthTx": 1024000 * cpus // 2,
+        "InstancePpsRx": 300000 * cpus // 2,
+        "InstancePpsTx": 300000 * cpus // 2,
+        "PrimaryEniQueueNumber": cpus,
+        "SecondaryEniQueueNumber": cpus,
+        "MaximumQueueNumberPerEni": cpus,
+        "TotalEniQueueQuantity": 4 * cpus,
+        "DiskQuantity": 17,
+        "NvmeSupport": "unsupported",
+        "BaselineCredit": 0,
+        "InitialCredit": 0,
+        "PhysicalProcessorModel": "Intel Xeon (Ice Lake) Platinum 8369B",
         **itype,
         "EniTotalQuantity": int(itype.get("EniQuantity", 2)) + 8,
         "MemorySize": float(itype["MemorySize"]),

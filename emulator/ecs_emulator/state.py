@@ -14,7 +14,6 @@ import calendar
 import copy
 import datetime as _dt
 import ipaddress
-import json
 import random
 import string
 import threading
@@ -106,13 +105,21 @@ class Store:
 
     # ---------------------------------------------------------- dump/restore
     def dump(self) -> dict[str, Any]:
+        """The full state, JSON-serialisable.  Live structures, not a copy (INTERNALS.md: callers
+        serialise it while holding ``store.lock``); ``restore`` copies what it is given."""
         with self.lock:
-            # A JSON round trip is both the serialisability check and a deep copy, twice as fast as deepcopy.
-            return json.loads(json.dumps({
-                "version": 1, "config": self.config, "tokens": self.tokens, "vpcs": self.vpcs,
-                "vswitches": self.vswitches, "security_groups": self.security_groups,
-                "instances": self.instances, "disks": self.disks, "balance": self.balance, "seq": self.seq,
-            }))
+            return {
+                "version": 1,
+                "config": self.config,
+                "tokens": self.tokens,
+                "vpcs": self.vpcs,
+                "vswitches": self.vswitches,
+                "security_groups": self.security_groups,
+                "instances": self.instances,
+                "disks": self.disks,
+                "balance": self.balance,
+                "seq": self.seq,
+            }
 
     def restore(self, data: dict[str, Any]) -> None:
         with self.lock:
@@ -301,7 +308,13 @@ def _ip_list(address: str) -> dict[str, list[str]]:
 
 
 def _empty_eip() -> dict[str, Any]:
-    return {"AllocationId": "", "IpAddress": "", "Bandwidth": 0, "InternetChargeType": "", "IsSupportUnassociate": False}
+    return {
+        "AllocationId": "",
+        "IpAddress": "",
+        "Bandwidth": 0,
+        "InternetChargeType": "",
+        "IsSupportUnassociate": False,
+    }
 
 
 def render_instance(store: Store, inst: dict[str, Any]) -> dict[str, Any]:
@@ -327,17 +340,23 @@ def render_instance(store: Store, inst: dict[str, Any]) -> dict[str, Any]:
         "VlanId": "",
         "Status": inst["Status"],
         "HibernationOptions": {"Configured": False},
-        "MetadataOptions": {"HttpEndpoint": inst["HttpEndpoint"], "HttpTokens": inst["HttpTokens"],
-                            "HttpPutResponseHopLimit": inst["HttpPutResponseHopLimit"]},
+        "MetadataOptions": {
+            "HttpEndpoint": inst["HttpEndpoint"],
+            "HttpTokens": inst["HttpTokens"],
+            "HttpPutResponseHopLimit": inst["HttpPutResponseHopLimit"],
+        },
         "InstanceId": inst["InstanceId"],
         "StoppedMode": inst["StoppedMode"],
-        "CpuOptions": {"CoreCount": max(1, int(itype.get("CpuCoreCount", 2)) // 2), "ThreadsPerCore": 2,
-                       "Numa": ""},
+        "CpuOptions": {"CoreCount": max(1, int(itype.get("CpuCoreCount", 2)) // 2), "ThreadsPerCore": 2, "Numa": ""},
         "StartTime": minute_time(inst["StartTs"]),
         "DeletionProtection": inst["DeletionProtection"],
         "SecurityGroupIds": {"SecurityGroupId": list(inst["SecurityGroupIds"])},
-        "VpcAttributes": {"VpcId": inst["VpcId"], "VSwitchId": inst["VSwitchId"], "NatIpAddress": "",
-                          "PrivateIpAddress": _ip_list(inst["PrivateIpAddress"])},
+        "VpcAttributes": {
+            "VpcId": inst["VpcId"],
+            "VSwitchId": inst["VSwitchId"],
+            "NatIpAddress": "",
+            "PrivateIpAddress": _ip_list(inst["PrivateIpAddress"]),
+        },
         "InternetChargeType": inst["InternetChargeType"],
         "InstanceName": inst["InstanceName"],
         "DeploymentSetId": "",
@@ -351,11 +370,19 @@ def render_instance(store: Store, inst: dict[str, Any]) -> dict[str, Any]:
         "DedicatedInstanceAttribute": {"Tenancy": "", "Affinity": ""},
         "PublicIpAddress": _ip_list(inst["PublicIpAddress"]),
         "GPUSpec": "",
-        "NetworkInterfaces": {"NetworkInterface": [{
-            "Type": "Primary", "MacAddress": inst["MacAddress"], "PrimaryIpAddress": inst["PrivateIpAddress"],
-            "NetworkInterfaceId": inst["NetworkInterfaceId"],
-            "PrivateIpSets": {"PrivateIpSet": [{"PrivateIpAddress": inst["PrivateIpAddress"], "Primary": True}]},
-        }]},
+        "NetworkInterfaces": {
+            "NetworkInterface": [
+                {
+                    "Type": "Primary",
+                    "MacAddress": inst["MacAddress"],
+                    "PrimaryIpAddress": inst["PrivateIpAddress"],
+                    "NetworkInterfaceId": inst["NetworkInterfaceId"],
+                    "PrivateIpSets": {
+                        "PrivateIpSet": [{"PrivateIpAddress": inst["PrivateIpAddress"], "Primary": True}]
+                    },
+                }
+            ]
+        },
         "SpotPriceLimit": inst["SpotPriceLimit"],
         "DeviceAvailable": True,
         "SaleCycle": inst["SaleCycle"],
@@ -421,8 +448,12 @@ def render_instance_attribute(store: Store, inst: dict[str, Any]) -> dict[str, A
         "SecurityGroupIds": {"SecurityGroupId": list(inst["SecurityGroupIds"])},
         "PublicIpAddress": _ip_list(inst["PublicIpAddress"]),
         "InnerIpAddress": {"IpAddress": []},
-        "VpcAttributes": {"VpcId": inst["VpcId"], "VSwitchId": inst["VSwitchId"], "NatIpAddress": "",
-                          "PrivateIpAddress": _ip_list(inst["PrivateIpAddress"])},
+        "VpcAttributes": {
+            "VpcId": inst["VpcId"],
+            "VSwitchId": inst["VSwitchId"],
+            "NatIpAddress": "",
+            "PrivateIpAddress": _ip_list(inst["PrivateIpAddress"]),
+        },
         "EipAddress": {"AllocationId": "", "IpAddress": "", "Bandwidth": 0, "InternetChargeType": ""},
         "DedicatedHostAttribute": {"DedicatedHostId": "", "DedicatedHostName": ""},
         "OperationLocks": {"LockReason": [{"LockReason": r} for r in inst["Locks"]]},
@@ -464,7 +495,18 @@ def render_disk(disk: dict[str, Any]) -> dict[str, Any]:
         "ExpiredTime": "2999-09-08T16:00Z" if disk["DiskChargeType"] == "PostPaid" else "",
         "MultiAttach": "Disabled",
         "OperationLocks": {"OperationLock": []},
-        "Attachments": {"Attachment": [{"InstanceId": disk["InstanceId"], "Device": disk["Device"],
-                                        "AttachedTime": second_time(disk.get("AttachedTs"))}] if attached else []},
+        "Attachments": {
+            "Attachment": (
+                [
+                    {
+                        "InstanceId": disk["InstanceId"],
+                        "Device": disk["Device"],
+                        "AttachedTime": second_time(disk.get("AttachedTs")),
+                    }
+                ]
+                if attached
+                else []
+            )
+        },
         "Tags": tags_ecs(disk["Tags"]),
     }

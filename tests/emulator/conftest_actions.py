@@ -33,8 +33,14 @@ def request(action: str, product: str = "ecs", **params: Any):
         if setter is not None and "." not in name:
             setter(value)
         else:
-            req.add_query_param(name, value if isinstance(value, str) else json.dumps(value) if isinstance(
-                value, (list, dict)) else str(value))
+            req.add_query_param(
+                name,
+                (
+                    value
+                    if isinstance(value, str)
+                    else json.dumps(value) if isinstance(value, (list, dict)) else str(value)
+                ),
+            )
     return req
 
 

@@ -32,16 +32,29 @@ def test_prepaid_instance_fields(ecs: Ecs):
     assert "OrderId" not in postpaid and postpaid["TradePrice"] == pytest.approx(0.58)
 
 
-@pytest.mark.parametrize("params,code,message", [
-    ({}, "MissingParamter", 'The specified parameter "Period" is not null.'),
-    ({"Period": "10"}, "InvalidPeriod", "The specified period is not valid."),
-    ({"Period": "5", "PeriodUnit": "Week"}, "InvalidPeriod", "The specified period is not valid."),
-    ({"Period": "1", "PeriodUnit": "Day"}, "InvalidPeriodUnit.ValueNotSupported",
-     "The specified parameter PeriodUnit is not valid."),
-    ({"Period": "1", "AutoRenew": "true", "AutoRenewPeriod": "5"}, "InvalidAutoRenewPeriod.ValueNotSupported", None),
-    ({"Period": "1", "SpotStrategy": "SpotAsPriceGo"}, "InvalidSpotPrepaid",
-     "The specified Spot type is not support PrePay Instance."),
-])
+@pytest.mark.parametrize(
+    "params,code,message",
+    [
+        ({}, "MissingParamter", 'The specified parameter "Period" is not null.'),
+        ({"Period": "10"}, "InvalidPeriod", "The specified period is not valid."),
+        ({"Period": "5", "PeriodUnit": "Week"}, "InvalidPeriod", "The specified period is not valid."),
+        (
+            {"Period": "1", "PeriodUnit": "Day"},
+            "InvalidPeriodUnit.ValueNotSupported",
+            "The specified parameter PeriodUnit is not valid.",
+        ),
+        (
+            {"Period": "1", "AutoRenew": "true", "AutoRenewPeriod": "5"},
+            "InvalidAutoRenewPeriod.ValueNotSupported",
+            None,
+        ),
+        (
+            {"Period": "1", "SpotStrategy": "SpotAsPriceGo"},
+            "InvalidSpotPrepaid",
+            "The specified Spot type is not support PrePay Instance.",
+        ),
+    ],
+)
 def test_prepaid_validation(ecs: Ecs, params, code, message):
     exc = ecs.error("RunInstances", InstanceChargeType="PrePaid", **params, **BASE)
     assert_error(exc, code, 400, message)
@@ -54,8 +67,11 @@ def test_balance_is_checked_and_charged(ecs: Ecs, emulator):
     exc = ecs.error("RunInstances", InstanceChargeType="PrePaid", Period=1, Amount=2, DryRun=True, **BASE)
     assert_error(exc, "InvalidAccountStatus.NotEnoughBalance", 403)  # DryRun checks the balance too
     ecs.call("CreateInstance", InstanceChargeType="PrePaid", Period=1, **BASE)  # 290 of 500
-    assert_error(ecs.error("CreateInstance", InstanceChargeType="PrePaid", Period=1, **BASE),
-                 "InvalidAccountStatus.NotEnoughBalance", 403)
+    assert_error(
+        ecs.error("CreateInstance", InstanceChargeType="PrePaid", Period=1, **BASE),
+        "InvalidAccountStatus.NotEnoughBalance",
+        403,
+    )
     ecs.call("CreateInstance", **BASE)  # PostPaid needs no balance
 
 
@@ -63,9 +79,13 @@ def test_balance_is_checked_and_charged(ecs: Ecs, emulator):
 def test_no_stock_entries(ecs: Ecs, emulator, entry):
     emulator.config({"no_stock": [entry]})
     exc = ecs.error("RunInstances", **BASE)
-    assert_error(exc, "OperationDenied.NoStock", 403,
-                 "The requested resource is sold out in the specified zone; try other types of resources or other "
-                 "regions and zones.")
+    assert_error(
+        exc,
+        "OperationDenied.NoStock",
+        403,
+        "The requested resource is sold out in the specified zone; try other types of resources or other "
+        "regions and zones.",
+    )
     assert_error(ecs.error("RunInstances", DryRun=True, **BASE), "OperationDenied.NoStock", 403)
     zones = ecs.call("DescribeZones")["Zones"]["Zone"]
     h = next(z for z in zones if z["ZoneId"] == "cn-hangzhou-h")
@@ -88,10 +108,16 @@ def test_convert_postpaid_to_prepaid_and_back(ecs: Ecs, emulator):
     disks = ecs.call("DescribeDisks", InstanceId=iid, DiskType="system")["Disks"]["Disk"]
     assert disks[0]["DiskChargeType"] == "PrePaid"
     other = ecs.create()
-    assert_error(ecs.error("ModifyInstanceChargeType", InstanceIds=json.dumps([other]), Period=2),
-                 "InvalidAccountStatus.NotEnoughBalance", 403)  # 580 wanted, 420 left
-    assert_error(ecs.error("ModifyInstanceChargeType", InstanceIds=json.dumps([iid]), Period=1),
-                 "InvalidInstanceChargeType.ValueNotSupported", 400)  # already PrePaid
+    assert_error(
+        ecs.error("ModifyInstanceChargeType", InstanceIds=json.dumps([other]), Period=2),
+        "InvalidAccountStatus.NotEnoughBalance",
+        403,
+    )  # 580 wanted, 420 left
+    assert_error(
+        ecs.error("ModifyInstanceChargeType", InstanceIds=json.dumps([iid]), Period=1),
+        "InvalidInstanceChargeType.ValueNotSupported",
+        400,
+    )  # already PrePaid
     ecs.call("ModifyInstanceChargeType", InstanceIds=json.dumps([iid]), InstanceChargeType="PostPaid")
     inst = ecs.one(iid)
     assert inst["InstanceChargeType"] == "PostPaid" and inst["ExpiredTime"] == "2099-12-31T15:59Z"

@@ -8,8 +8,19 @@ import re
 
 import pytest
 
-from tests.emulator.conftest_actions import (IMAGE, REGION, SG, TYPE, VPC, VSWITCH, VSWITCH_I, Ecs, assert_error,
-                                             ecs, request)
+from tests.emulator.conftest_actions import (
+    IMAGE,
+    REGION,
+    SG,
+    TYPE,
+    VPC,
+    VSWITCH,
+    VSWITCH_I,
+    Ecs,
+    assert_error,
+    ecs,
+    request,
+)
 
 __all__ = ["ecs"]  # fixture re-export
 
@@ -44,8 +55,15 @@ def test_create_instance_is_stopped_without_public_ip(ecs: Ecs):
 
 
 def test_run_instances_with_sdk_setter_quirks(ecs: Ecs):
-    req = request("RunInstances", ImageId=IMAGE, InstanceType=TYPE, VSwitchId=VSWITCH, Amount=2,
-                  InstanceName="app[1,3]", HostName="app[1,3]")
+    req = request(
+        "RunInstances",
+        ImageId=IMAGE,
+        InstanceType=TYPE,
+        VSwitchId=VSWITCH,
+        Amount=2,
+        InstanceName="app[1,3]",
+        HostName="app[1,3]",
+    )
     req.set_SecurityGroupIdss([SG])
     req.set_Tags([{"Key": "env", "Value": "dev"}, {"Key": "team", "Value": ""}])
     req.set_DataDisks([{"Size": 40, "Category": "cloud_essd", "PerformanceLevel": "PL2"}])
@@ -57,51 +75,85 @@ def test_run_instances_with_sdk_setter_quirks(ecs: Ecs):
     assert found["app001"]["Tags"]["Tag"] == [{"TagKey": "env", "TagValue": "dev"}, {"TagKey": "team", "TagValue": ""}]
     disks = ecs.call("DescribeDisks", InstanceId=ids[0])["Disks"]["Disk"]
     assert [(d["Type"], d["Category"], d["Size"], d["PerformanceLevel"]) for d in disks] == [
-        ("system", "cloud_essd", 60, "PL1"), ("data", "cloud_essd", 40, "PL2")]
+        ("system", "cloud_essd", 60, "PL1"),
+        ("data", "cloud_essd", 40, "PL2"),
+    ]
     assert all(d["Tags"]["Tag"][0] == {"TagKey": "env", "TagValue": "dev"} for d in disks)
     assert all(d["Status"] == "In_use" and d["InstanceId"] == ids[0] and d["DiskId"].startswith("d-") for d in disks)
 
 
 BAD_CREATE = [
-    ({"ImageId": ""}, "MissingParameter", 400,
-     "The input parameter ImageId that is mandatory for processing this request is not supplied."),
+    (
+        {"ImageId": ""},
+        "MissingParameter",
+        400,
+        "The input parameter ImageId that is mandatory for processing this request is not supplied.",
+    ),
     ({"ImageId": "nope.vhd"}, "InvalidImageId.NotFound", 404, "The specified ImageId does not exist."),
-    ({"InstanceType": "ecs.nope.large"}, "InvalidInstanceType.ValueNotSupported", 400,
-     "The specified InstanceType does not exist or beyond the permitted range."),
-    ({"SecurityGroupId": "sg-missing"}, "InvalidSecurityGroupId.NotFound", 404,
-     "The specified SecurityGroupId does not exist."),
+    (
+        {"InstanceType": "ecs.nope.large"},
+        "InvalidInstanceType.ValueNotSupported",
+        400,
+        "The specified InstanceType does not exist or beyond the permitted range.",
+    ),
+    (
+        {"SecurityGroupId": "sg-missing"},
+        "InvalidSecurityGroupId.NotFound",
+        404,
+        "The specified SecurityGroupId does not exist.",
+    ),
     ({"VSwitchId": "vsw-missing"}, "InvalidVSwitchId.NotFound", 404, "Specified virtual switch does not exist."),
     ({"VSwitchId": ""}, "MissingParameter", 400, None),
     ({"ZoneId": "cn-hangzhou-z"}, "InvalidZoneId.NotFound", 404, "The specified zoneId does not exist."),
-    ({"ZoneId": "cn-hangzhou-i"}, "InvalidParameter.Mismatch", 400,
-     "Specified virtual switch is not in the specified zone."),
+    (
+        {"ZoneId": "cn-hangzhou-i"},
+        "InvalidParameter.Mismatch",
+        400,
+        "Specified virtual switch is not in the specified zone.",
+    ),
     ({"InstanceName": "1bad"}, "InvalidInstanceName.Malformed", 400, None),
     ({"InstanceName": "http://x"}, "InvalidInstanceName.Malformed", 400, None),
     ({"HostName": "bad..host"}, "InvalidHostName.Malformed", 400, None),
     ({"Description": "x"}, "InvalidDescription.Malformed", 400, None),
     ({"Password": "weakpassword"}, "InvalidPassword.Malformed", 400, None),
     ({"InternetChargeType": "PayByDay"}, "InvalidInternetChargeType.ValueNotSupported", 400, None),
-    ({"InternetMaxBandwidthOut": "101"}, "InvalidParameter", 400,
-     'The specified parameter "InternetMaxBandwidthOut" is not valid.'),
+    (
+        {"InternetMaxBandwidthOut": "101"},
+        "InvalidParameter",
+        400,
+        'The specified parameter "InternetMaxBandwidthOut" is not valid.',
+    ),
     ({"SystemDisk.Category": "floppy"}, "InvalidSystemDiskCategory.ValueNotSupported", 400, None),
     ({"SystemDisk.Size": "10"}, "InvalidSystemDiskSize.LessThanImageSize", 404, None),
     ({"SystemDisk.Size": "5000"}, "InvalidSystemDiskSize.ValueNotSupported", 400, None),
-    ({"SystemDisk.Category": "cloud_essd", "SystemDisk.PerformanceLevel": "PL9"},
-     "InvalidSystemDiskPerformanceLevel.ValueNotSupported", 400, None),
+    (
+        {"SystemDisk.Category": "cloud_essd", "SystemDisk.PerformanceLevel": "PL9"},
+        "InvalidSystemDiskPerformanceLevel.ValueNotSupported",
+        400,
+        None,
+    ),
     ({"DataDisk.1.Size": "1"}, "InvalidDataDiskSize.ValueNotSupported", 400, None),
     ({"DataDisk.1.Size": "40", "DataDisk.1.Category": "tape"}, "InvalidDataDiskCategory.ValueNotSupported", 400, None),
     ({f"DataDisk.{n}.Size": "20" for n in range(1, 18)}, "InvalidParameter", 400, None),
     ({"Amount": "101"}, "InvalidParameter", 400, None),
     ({"Amount": "2", "MinAmount": "3"}, "InvalidParameter", 400, None),
-    ({"Tag.1.Key": "aliyun-x", "Tag.1.Value": "v"}, "InvalidTagKey.Malformed", 400,
-     "The specified Tag.n.Key is not valid."),
+    (
+        {"Tag.1.Key": "aliyun-x", "Tag.1.Value": "v"},
+        "InvalidTagKey.Malformed",
+        400,
+        "The specified Tag.n.Key is not valid.",
+    ),
     ({"Tag.1.Key": "k", "Tag.1.Value": "acs:v"}, "InvalidTagValue.Malformed", 400, None),
     ({"Tag.1.Key": "k", "Tag.2.Key": "k"}, "Duplicate.TagKey", 400, "The Tag.N.Key contain duplicate key."),
     ({f"Tag.{n}.Key": f"k{n}" for n in range(1, 22)}, "InvalidTagCount", 400, None),
     ({"UserData": base64.b64encode(b"x" * (32 * 1024 + 1)).decode()}, "InvalidUserData.SizeExceeded", 400, None),
     ({"SpotStrategy": "Cheap"}, "InvalidSpotStrategy", 400, "The specified SpotStrategy is not valid."),
-    ({"SpotStrategy": "SpotWithPriceLimit", "SpotPriceLimit": "0.1234"}, "InvalidSpotPriceLimit", 400,
-     "The specified SpotPriceLimitis not valid."),
+    (
+        {"SpotStrategy": "SpotWithPriceLimit", "SpotPriceLimit": "0.1234"},
+        "InvalidSpotPriceLimit",
+        400,
+        "The specified SpotPriceLimitis not valid.",
+    ),
     ({"InstanceChargeType": "Monthly"}, "InvalidInstanceChargeType.ValueNotSupported", 400, None),
     ({"ResourceGroupId": "group"}, "InvalidResourceGroup.NotFound", 404, None),
     ({"SecurityGroupIds.1": SG}, "InvalidParameter.Conflict", 400, None),
@@ -121,26 +173,35 @@ def test_network_resources_must_be_in_the_request_region(ecs: Ecs):
     assert sg.startswith("sg-2ze")
     exc = ecs.error("RunInstances", ImageId=IMAGE, InstanceType=TYPE, SecurityGroupId=sg, VSwitchId=VSWITCH)
     assert_error(exc, "InvalidSecurityGroupId.NotFound", 404)
-    exc = ecs.error("RunInstances", ImageId=IMAGE, InstanceType=TYPE, SecurityGroupId=SG,
-                    VSwitchId="vsw-2zeemudefaulth")
+    exc = ecs.error(
+        "RunInstances", ImageId=IMAGE, InstanceType=TYPE, SecurityGroupId=SG, VSwitchId="vsw-2zeemudefaulth"
+    )
     assert_error(exc, "InvalidVSwitchId.NotFound", 404)
 
 
 def test_windows_hostname_rules(ecs: Ecs):
     win = "win2022_21H2_x64_dtc_en-us_40G_alibase_20240515.vhd"
-    exc = ecs.error("RunInstances", ImageId=win, InstanceType=TYPE, SecurityGroupId=SG, VSwitchId=VSWITCH,
-                    HostName="a-very-long-windows-name")
+    exc = ecs.error(
+        "RunInstances",
+        ImageId=win,
+        InstanceType=TYPE,
+        SecurityGroupId=SG,
+        VSwitchId=VSWITCH,
+        HostName="a-very-long-windows-name",
+    )
     assert_error(exc, "InvalidHostName.Malformed", 400, 'The specified parameter "HostName" is not valid.')
     [iid] = ecs.run(ImageId=win)
     assert len(ecs.one(iid)["HostName"]) <= 15
 
 
 def test_dry_run_validates_then_answers_dry_run_operation(ecs: Ecs):
-    exc = ecs.error("RunInstances", ImageId=IMAGE, InstanceType=TYPE, SecurityGroupId=SG, VSwitchId=VSWITCH,
-                    DryRun=True)
+    exc = ecs.error(
+        "RunInstances", ImageId=IMAGE, InstanceType=TYPE, SecurityGroupId=SG, VSwitchId=VSWITCH, DryRun=True
+    )
     assert_error(exc, "DryRunOperation", 400, "Request validation has been passed with DryRun flag set.")
-    exc = ecs.error("CreateInstance", ImageId="nope", InstanceType=TYPE, SecurityGroupId=SG, VSwitchId=VSWITCH,
-                    DryRun=True)
+    exc = ecs.error(
+        "CreateInstance", ImageId="nope", InstanceType=TYPE, SecurityGroupId=SG, VSwitchId=VSWITCH, DryRun=True
+    )
     assert_error(exc, "InvalidImageId.NotFound", 404)
     assert ecs.describe() == []
 
@@ -155,16 +216,31 @@ def test_user_data_round_trip(ecs: Ecs):
 
 # ------------------------------------------------------------------ DescribeInstances filters
 
+
 @pytest.fixture
 def fleet(ecs: Ecs) -> dict[str, str]:
     sg2 = ecs.call("CreateSecurityGroup", VpcId=VPC, SecurityGroupName="extra")["SecurityGroupId"]
-    a = ecs.run(InstanceName="alpha-web", InternetMaxBandwidthOut=1, KeyPairName="kp1",
-                **{"Tag.1.Key": "env", "Tag.1.Value": "prod", "Tag.2.Key": "team", "Tag.2.Value": "a"})[0]
-    b = ecs.run(InstanceName="beta-web", VSwitchId=VSWITCH_I, InstanceType="ecs.c7.large",
-                ResourceGroupId="rg-acfmzabc123", SecurityGroupId="", **{"SecurityGroupIds.1": sg2, "Tag.1.Key": "env",
-                                                     "Tag.1.Value": "dev"})[0]
-    c = ecs.create(InstanceName="gamma-db", ImageId="ubuntu_22_04_x64_20G_alibase_20240130.vhd",
-                   InstanceChargeType="PrePaid", Period=1, **{"Tag.1.Key": "team", "Tag.1.Value": "b"})
+    a = ecs.run(
+        InstanceName="alpha-web",
+        InternetMaxBandwidthOut=1,
+        KeyPairName="kp1",
+        **{"Tag.1.Key": "env", "Tag.1.Value": "prod", "Tag.2.Key": "team", "Tag.2.Value": "a"},
+    )[0]
+    b = ecs.run(
+        InstanceName="beta-web",
+        VSwitchId=VSWITCH_I,
+        InstanceType="ecs.c7.large",
+        ResourceGroupId="rg-acfmzabc123",
+        SecurityGroupId="",
+        **{"SecurityGroupIds.1": sg2, "Tag.1.Key": "env", "Tag.1.Value": "dev"},
+    )[0]
+    c = ecs.create(
+        InstanceName="gamma-db",
+        ImageId="ubuntu_22_04_x64_20G_alibase_20240130.vhd",
+        InstanceChargeType="PrePaid",
+        Period=1,
+        **{"Tag.1.Key": "team", "Tag.1.Value": "b"},
+    )
     return {"a": a, "b": b, "c": c, "sg2": sg2}
 
 
@@ -217,16 +293,23 @@ def test_describe_instances_by_ids_and_addresses(ecs: Ecs, fleet):
     assert ecs.describe(RegionId="cn-beijing") == []
 
 
-@pytest.mark.parametrize("params,code,status,message", [
-    ({"Status": "Sleeping"}, "InvalidStatus.NotFound", 404, "The specified Status is not found"),
-    ({"InstanceChargeType": "Free"}, "InvalidInstanceChargeType.NotFound", 404,
-     "The InstanceChargeType does not exist in our records"),
-    ({"InstanceIds": json.dumps([f"i-{n}" for n in range(101)])}, "InvalidParameter", 400, None),
-    ({"InstanceIds": "not-json"}, "InvalidParameter", 400, None),
-    ({"Tag.1.Value": "v"}, "InvalidTag.Mismatch", 400, "The specified Tag.n.Key and Tag.n.Value are not match."),
-    ({"RegionId": "mars-1"}, "InvalidRegionId.NotFound", 404, "The specified RegionId does not exist."),
-    ({"Filter.1.Key": "Bogus", "Filter.1.Value": "2024-01-01T00:00Z"}, "InvalidFilterKey.NotFound", 404, None),
-])
+@pytest.mark.parametrize(
+    "params,code,status,message",
+    [
+        ({"Status": "Sleeping"}, "InvalidStatus.NotFound", 404, "The specified Status is not found"),
+        (
+            {"InstanceChargeType": "Free"},
+            "InvalidInstanceChargeType.NotFound",
+            404,
+            "The InstanceChargeType does not exist in our records",
+        ),
+        ({"InstanceIds": json.dumps([f"i-{n}" for n in range(101)])}, "InvalidParameter", 400, None),
+        ({"InstanceIds": "not-json"}, "InvalidParameter", 400, None),
+        ({"Tag.1.Value": "v"}, "InvalidTag.Mismatch", 400, "The specified Tag.n.Key and Tag.n.Value are not match."),
+        ({"RegionId": "mars-1"}, "InvalidRegionId.NotFound", 404, "The specified RegionId does not exist."),
+        ({"Filter.1.Key": "Bogus", "Filter.1.Value": "2024-01-01T00:00Z"}, "InvalidFilterKey.NotFound", 404, None),
+    ],
+)
 def test_describe_instances_errors(ecs: Ecs, params, code, status, message):
     assert_error(ecs.error("DescribeInstances", **params), code, status, message)
 
@@ -290,13 +373,23 @@ def test_describe_instance_status_and_attribute(ecs: Ecs, fleet):
     assert attr["ExpiredTime"] == "2099-12-31T15:59Z"
     assert "Tags" not in attr and "StartTime" not in attr and "KeyPairName" not in attr
     assert attr["OperationLocks"] == {"LockReason": []}
-    assert_error(ecs.error("DescribeInstanceAttribute", InstanceId="i-bp1nothere000000000"),
-                 "InvalidInstanceId.NotFound", 404, "The specified InstanceId does not exist.")
+    assert_error(
+        ecs.error("DescribeInstanceAttribute", InstanceId="i-bp1nothere000000000"),
+        "InvalidInstanceId.NotFound",
+        404,
+        "The specified InstanceId does not exist.",
+    )
 
 
 def test_describe_disks_filters_and_paging(ecs: Ecs):
-    [iid] = ecs.run(**{"DataDisk.1.Size": "50", "DataDisk.2.Size": "60", "DataDisk.2.Category": "cloud_ssd",
-                       "DataDisk.2.DeleteWithInstance": "false"})
+    [iid] = ecs.run(
+        **{
+            "DataDisk.1.Size": "50",
+            "DataDisk.2.Size": "60",
+            "DataDisk.2.Category": "cloud_ssd",
+            "DataDisk.2.DeleteWithInstance": "false",
+        }
+    )
     ecs.run()
     assert ecs.call("DescribeDisks")["TotalCount"] == 4
     mine = ecs.call("DescribeDisks", InstanceId=iid)["Disks"]["Disk"]

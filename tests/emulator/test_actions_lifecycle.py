@@ -28,8 +28,12 @@ def test_classic_flow_create_allocate_start_stop_delete(ecs: Ecs):
     ecs.wait(iid, "Stopped")
     ecs.call("DeleteInstance", InstanceId=iid)
     assert ecs.describe([iid]) == []
-    assert_error(ecs.error("StartInstance", InstanceId=iid), "InvalidInstanceId.NotFound", 404,
-                 "The specified InstanceId does not exist.")
+    assert_error(
+        ecs.error("StartInstance", InstanceId=iid),
+        "InvalidInstanceId.NotFound",
+        404,
+        "The specified InstanceId does not exist.",
+    )
 
 
 def test_state_matrix_single_operations(ecs: Ecs):
@@ -60,9 +64,16 @@ def test_transient_states_seen_with_real_delays(emulator, new_sdk_client):
 
     emulator.config({"delays": {"Pending": 0.15, "Starting": 0.15, "Stopping": 0.15}})
     client = new_sdk_client()
-    run = client.run_instances(models.RunInstancesRequest(
-        region_id="cn-hangzhou", image_id=IMAGE, instance_type=TYPE, security_group_id=SG, v_switch_id=VSWITCH,
-        internet_max_bandwidth_out=1))
+    run = client.run_instances(
+        models.RunInstancesRequest(
+            region_id="cn-hangzhou",
+            image_id=IMAGE,
+            instance_type=TYPE,
+            security_group_id=SG,
+            v_switch_id=VSWITCH,
+            internet_max_bandwidth_out=1,
+        )
+    )
     [iid] = run.body.instance_id_sets.instance_id_set
 
     def poll_until(target: str) -> list[str]:
@@ -71,8 +82,9 @@ def test_transient_states_seen_with_real_delays(emulator, new_sdk_client):
         seen: list[str] = []
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            body = client.describe_instances(models.DescribeInstancesRequest(
-                region_id="cn-hangzhou", instance_ids=json.dumps([iid]))).body
+            body = client.describe_instances(
+                models.DescribeInstancesRequest(region_id="cn-hangzhou", instance_ids=json.dumps([iid]))
+            ).body
             status = body.instances.instance[0].status
             if not seen or seen[-1] != status:
                 seen.append(status)
@@ -95,16 +107,24 @@ def test_transient_states_block_operations(ecs: Ecs, emulator):
     emulator.config({"delays": {"Pending": 5, "Starting": 5, "Stopping": 5}})
     iid = ecs.create()
     assert ecs.status(iid) == "Pending"
-    assert_error(ecs.error("DeleteInstance", InstanceId=iid), "IncorrectInstanceStatus.Initializing", 403,
-                 "The specified instance status does not support this operation.")
+    assert_error(
+        ecs.error("DeleteInstance", InstanceId=iid),
+        "IncorrectInstanceStatus.Initializing",
+        403,
+        "The specified instance status does not support this operation.",
+    )
     assert_error(ecs.error("StartInstance", InstanceId=iid), *INCORRECT)
     assert_error(ecs.error("AllocatePublicIpAddress", InstanceId=iid), *INCORRECT)
-    assert_error(ecs.error("ModifyInstanceChargeType", InstanceIds=json.dumps([iid]), Period=1),
-                 "InvalidStatus.ValueNotSupported", 400)
+    assert_error(
+        ecs.error("ModifyInstanceChargeType", InstanceIds=json.dumps([iid]), Period=1),
+        "InvalidStatus.ValueNotSupported",
+        400,
+    )
     assert_error(ecs.error("JoinSecurityGroup", InstanceId=iid, SecurityGroupId=SG), *INCORRECT)
 
 
 # ------------------------------------------------------------------ batches
+
 
 def _batch(ecs: Ecs, action: str, ids: list[str], **params) -> dict:
     req = request(action, **params)
@@ -127,9 +147,15 @@ def test_batch_all_together_is_all_or_nothing(ecs: Ecs):
     assert_error(exc, *INCORRECT)
     assert ecs.status(stopped) == "Stopped"
     body = _batch(ecs, "StopInstances", [running])
-    assert body["InstanceResponses"]["InstanceResponse"] == [{
-        "InstanceId": running, "Code": "200", "Message": "success", "PreviousStatus": "Running",
-        "CurrentStatus": "Stopping"}]
+    assert body["InstanceResponses"]["InstanceResponse"] == [
+        {
+            "InstanceId": running,
+            "Code": "200",
+            "Message": "success",
+            "PreviousStatus": "Running",
+            "CurrentStatus": "Stopping",
+        }
+    ]
     assert ecs.status(running) == "Stopped"
 
 
@@ -150,11 +176,16 @@ def test_batch_success_first_reports_per_instance(ecs: Ecs):
 def test_batch_dry_run_codes(ecs: Ecs, emulator):
     ids = ecs.run(amount=2)
     for action in ("StopInstances", "RebootInstances"):
-        assert_error(_batch_error(ecs, action, ids, DryRun=True), "DRYRUN.SUCCESS", 400,
-                     "Request validation has been passed with DryRun flag set.")
+        assert_error(
+            _batch_error(ecs, action, ids, DryRun=True),
+            "DRYRUN.SUCCESS",
+            400,
+            "Request validation has been passed with DryRun flag set.",
+        )
     assert_error(_batch_error(ecs, "StartInstances", ids, DryRun=True), *INCORRECT)
-    assert_error(_batch_error(ecs, "StartInstances", ids, DryRun=True, BatchOptimization="SuccessFirst"),
-                 "DRYRUN.SUCCESS", 400)
+    assert_error(
+        _batch_error(ecs, "StartInstances", ids, DryRun=True, BatchOptimization="SuccessFirst"), "DRYRUN.SUCCESS", 400
+    )
     assert_error(_batch_error(ecs, "DeleteInstances", ids, DryRun=True, Force=True), "DRYRUN.SUCCESS", 400)
     emulator.config({"batch_dry_run_code": "DryRunOperation"})
     assert_error(_batch_error(ecs, "StopInstances", ids, DryRun=True), "DryRunOperation", 400)
@@ -165,8 +196,11 @@ def test_delete_instances_batch(ecs: Ecs):
     ids = ecs.run(amount=3)
     assert_error(_batch_error(ecs, "DeleteInstances", ids), *INCORRECT)
     assert len(ecs.describe(ids)) == 3
-    assert_error(_batch_error(ecs, "DeleteInstances", ids + ["i-bp1unknown000000000"], Force=True),
-                 "InvalidInstanceId.NotFound", 404)
+    assert_error(
+        _batch_error(ecs, "DeleteInstances", ids + ["i-bp1unknown000000000"], Force=True),
+        "InvalidInstanceId.NotFound",
+        404,
+    )
     body = _batch(ecs, "DeleteInstances", ids, Force=True, ClientToken="delete-batch-1")
     assert set(body) == {"RequestId"}
     assert ecs.describe(ids) == []
@@ -186,6 +220,7 @@ def test_stopped_mode_stop_charging(ecs: Ecs, emulator):
 
 # ------------------------------------------------------------ release rules
 
+
 def test_deletion_protection(ecs: Ecs):
     [iid] = ecs.run(DeletionProtection=True)
     assert ecs.one(iid)["DeletionProtection"] is True
@@ -204,18 +239,31 @@ def test_deletion_protection(ecs: Ecs):
 
 
 def test_deletion_protection_is_postpaid_only(ecs: Ecs):
-    exc = ecs.error("RunInstances", ImageId=IMAGE, InstanceType=TYPE, SecurityGroupId=SG, VSwitchId=VSWITCH,
-                    InstanceChargeType="PrePaid", Period=1, DeletionProtection=True)
+    exc = ecs.error(
+        "RunInstances",
+        ImageId=IMAGE,
+        InstanceType=TYPE,
+        SecurityGroupId=SG,
+        VSwitchId=VSWITCH,
+        InstanceChargeType="PrePaid",
+        Period=1,
+        DeletionProtection=True,
+    )
     assert_error(exc, "InvalidParameter", 400)
     iid = ecs.create(InstanceChargeType="PrePaid", Period=1)
-    assert_error(ecs.error("ModifyInstanceAttribute", InstanceId=iid, DeletionProtection=True),
-                 "ChargeTypeViolation", 403)
+    assert_error(
+        ecs.error("ModifyInstanceAttribute", InstanceId=iid, DeletionProtection=True), "ChargeTypeViolation", 403
+    )
 
 
 def test_prepaid_cannot_be_deleted_before_expiry(ecs: Ecs):
     iid = ecs.create(InstanceChargeType="PrePaid", Period=1)
-    assert_error(ecs.error("DeleteInstance", InstanceId=iid), "ChargeTypeViolation", 403,
-                 "The operation is not permitted due to charge type of the instance.")
+    assert_error(
+        ecs.error("DeleteInstance", InstanceId=iid),
+        "ChargeTypeViolation",
+        403,
+        "The operation is not permitted due to charge type of the instance.",
+    )
     ecs.call("ModifyInstanceChargeType", InstanceIds=json.dumps([iid]), InstanceChargeType="PostPaid")
     ecs.call("DeleteInstance", InstanceId=iid)
     assert ecs.describe([iid]) == []
@@ -223,33 +271,51 @@ def test_prepaid_cannot_be_deleted_before_expiry(ecs: Ecs):
 
 # ------------------------------------------------------- AllocatePublicIpAddress
 
+
 def test_allocate_public_ip_rules(ecs: Ecs):
     iid = ecs.create(InternetMaxBandwidthOut=2)
     ip = ecs.call("AllocatePublicIpAddress", InstanceId=iid)["IpAddress"]
     assert ip.startswith("47.")
-    assert_error(ecs.error("AllocatePublicIpAddress", InstanceId=iid), "AllocatedAlready", 403,
-                 "There is an IpAddress allocated already for the specified instance.")
+    assert_error(
+        ecs.error("AllocatePublicIpAddress", InstanceId=iid),
+        "AllocatedAlready",
+        403,
+        "There is an IpAddress allocated already for the specified instance.",
+    )
     no_bandwidth = ecs.create()
-    assert_error(ecs.error("AllocatePublicIpAddress", InstanceId=no_bandwidth), "AllocateIpInvalidInstanceBandwidth", 400,
-                 "OperationDenied The InternetMaxBandwidthOut of the specified instance cannot be less than 0.")
+    assert_error(
+        ecs.error("AllocatePublicIpAddress", InstanceId=no_bandwidth),
+        "AllocateIpInvalidInstanceBandwidth",
+        400,
+        "OperationDenied The InternetMaxBandwidthOut of the specified instance cannot be less than 0.",
+    )
     [running] = ecs.run()
     assert_error(ecs.error("AllocatePublicIpAddress", InstanceId=running), "AllocateIpInvalidInstanceBandwidth", 400)
     [with_ip] = ecs.run(InternetMaxBandwidthOut=1)
     assert_error(ecs.error("AllocatePublicIpAddress", InstanceId=with_ip), "AllocatedAlready", 403)
-    assert_error(ecs.error("AllocatePublicIpAddress", InstanceId="i-bp1unknown000000000"), "InvalidInstanceId.NotFound",
-                 404)
+    assert_error(
+        ecs.error("AllocatePublicIpAddress", InstanceId="i-bp1unknown000000000"), "InvalidInstanceId.NotFound", 404
+    )
     found = ecs.describe(PublicIpAddresses=json.dumps([ip]))
     assert [i["InstanceId"] for i in found] == [iid]
 
 
 # ------------------------------------------------------- ModifyInstanceAttribute
 
+
 def test_modify_instance_attribute(ecs: Ecs):
     iid = ecs.create()
     sg2 = ecs.call("CreateSecurityGroup", VpcId="vpc-bp1emudefault")["SecurityGroupId"]
     data = base64.b64encode(b"echo new").decode()
-    req = request("ModifyInstanceAttribute", InstanceId=iid, InstanceName="renamed", Description="new description",
-                  HostName="new-host", Password="Secr3t!pass", UserData=data)
+    req = request(
+        "ModifyInstanceAttribute",
+        InstanceId=iid,
+        InstanceName="renamed",
+        Description="new description",
+        HostName="new-host",
+        Password="Secr3t!pass",
+        UserData=data,
+    )
     req.set_SecurityGroupIdss([sg2])
     ecs.send(req)
     inst = ecs.one(iid)
@@ -258,14 +324,19 @@ def test_modify_instance_attribute(ecs: Ecs):
     assert ecs.call("DescribeUserData", InstanceId=iid)["UserData"] == data
     ecs.call("StartInstance", InstanceId=iid)
     assert_error(ecs.error("ModifyInstanceAttribute", InstanceId=iid, UserData=data), *INCORRECT)  # Stopped only
-    for params, code in [({"InstanceName": "9lives"}, "InvalidInstanceName.Malformed"),
-                         ({"HostName": "-bad"}, "InvalidHostName.Malformed"),
-                         ({"Password": "short"}, "InvalidPassword.Malformed"),
-                         ({"SecurityGroupIds.1": "sg-bp1missing"}, "InvalidSecurityGroupId.NotFound"),
-                         ({"CreditSpecification": "Unlimited"}, "InvalidParameter.CreditSpecification")]:
+    for params, code in [
+        ({"InstanceName": "9lives"}, "InvalidInstanceName.Malformed"),
+        ({"HostName": "-bad"}, "InvalidHostName.Malformed"),
+        ({"Password": "short"}, "InvalidPassword.Malformed"),
+        ({"SecurityGroupIds.1": "sg-bp1missing"}, "InvalidSecurityGroupId.NotFound"),
+        ({"CreditSpecification": "Unlimited"}, "InvalidParameter.CreditSpecification"),
+    ]:
         assert ecs.error("ModifyInstanceAttribute", InstanceId=iid, **params).get_error_code() == code
-    assert_error(ecs.error("ModifyInstanceAttribute", InstanceId="i-bp1unknown000000000", InstanceName="abc"),
-                 "InvalidInstanceId.NotFound", 404)
+    assert_error(
+        ecs.error("ModifyInstanceAttribute", InstanceId="i-bp1unknown000000000", InstanceName="abc"),
+        "InvalidInstanceId.NotFound",
+        404,
+    )
 
 
 def test_modify_attribute_state_rules_with_delays(ecs: Ecs, emulator):

@@ -17,22 +17,37 @@ from ecs_emulator.seed import Catalog
 from ecs_emulator.state import Store
 
 T0 = 1_780_000_000.0
-RUN = {"RegionId": "cn-hangzhou", "ImageId": "aliyun_3_x64_20G_alibase_20240528.vhd", "InstanceType": "ecs.g7.large",
-       "SecurityGroupId": "sg-bp1emudefault", "VSwitchId": "vsw-bp1emudefaulth"}
+RUN = {
+    "RegionId": "cn-hangzhou",
+    "ImageId": "aliyun_3_x64_20G_alibase_20240528.vhd",
+    "InstanceType": "ecs.g7.large",
+    "SecurityGroupId": "sg-bp1emudefault",
+    "VSwitchId": "vsw-bp1emudefaulth",
+}
 
 
 def api(store: Store, action: str, now: float = T0, version: str = "2014-05-26", **params) -> dict:
     spec = registry.lookup(version, action)
     assert spec is not None, action
-    call = Call(version, action, Params({k: str(v) for k, v in params.items()}), store, "REQ", "127.0.0.1",
-                "account", "key", now)
+    call = Call(
+        version,
+        action,
+        Params({k: str(v) for k, v in params.items()}),
+        store,
+        "REQ",
+        "127.0.0.1",
+        "account",
+        "key",
+        now,
+    )
     with store.lock:
         return spec.handler(call)
 
 
 def status(store: Store, instance_id: str, now: float) -> str:
-    return api(store, "DescribeInstances", now, RegionId="cn-hangzhou",
-               InstanceIds=json.dumps([instance_id]))["Instances"]["Instance"][0]["Status"]
+    return api(store, "DescribeInstances", now, RegionId="cn-hangzhou", InstanceIds=json.dumps([instance_id]))[
+        "Instances"
+    ]["Instance"][0]["Status"]
 
 
 @pytest.fixture
@@ -95,8 +110,9 @@ def test_start_time_follows_each_start(store):
 
 
 def test_prepaid_expiry_stops_with_financial_lock(store):
-    iid = api(store, "CreateInstance", T0, InstanceChargeType="PrePaid", Period=1, PeriodUnit="Week",
-              **RUN)["InstanceId"]
+    iid = api(store, "CreateInstance", T0, InstanceChargeType="PrePaid", Period=1, PeriodUnit="Week", **RUN)[
+        "InstanceId"
+    ]
     api(store, "StartInstance", T0 + 1, InstanceId=iid)
     inst = api(store, "DescribeInstances", T0 + 8 * 86400, RegionId="cn-hangzhou")["Instances"]["Instance"][0]
     assert inst["Status"] == "Stopped"
@@ -170,14 +186,31 @@ def test_seed_has_default_network_per_region():
 
 def test_extra_seed_file_is_merged(tmp_path):
     extra = tmp_path / "extra.json"
-    extra.write_text(json.dumps({
-        "instance_types": [{"InstanceTypeId": "ecs.test.tiny", "CpuCoreCount": 1, "MemorySize": 0.5,
-                            "price_hourly": 0.01, "price_monthly": 3}],
-        "vpcs": [{"VpcId": "vpc-bp1custom", "RegionId": "cn-hangzhou", "CidrBlock": "10.0.0.0/8"}],
-        "vswitches": [{"VSwitchId": "vsw-bp1custom", "VpcId": "vpc-bp1custom", "ZoneId": "cn-hangzhou-i",
-                       "CidrBlock": "10.1.0.0/24"}],
-        "security_groups": [{"SecurityGroupId": "sg-bp1custom", "VpcId": "vpc-bp1custom"}],
-    }))
+    extra.write_text(
+        json.dumps(
+            {
+                "instance_types": [
+                    {
+                        "InstanceTypeId": "ecs.test.tiny",
+                        "CpuCoreCount": 1,
+                        "MemorySize": 0.5,
+                        "price_hourly": 0.01,
+                        "price_monthly": 3,
+                    }
+                ],
+                "vpcs": [{"VpcId": "vpc-bp1custom", "RegionId": "cn-hangzhou", "CidrBlock": "10.0.0.0/8"}],
+                "vswitches": [
+                    {
+                        "VSwitchId": "vsw-bp1custom",
+                        "VpcId": "vpc-bp1custom",
+                        "ZoneId": "cn-hangzhou-i",
+                        "CidrBlock": "10.1.0.0/24",
+                    }
+                ],
+                "security_groups": [{"SecurityGroupId": "sg-bp1custom", "VpcId": "vpc-bp1custom"}],
+            }
+        )
+    )
     store = Store(seed_files=[str(extra)])
     params = dict(RUN, InstanceType="ecs.test.tiny", SecurityGroupId="sg-bp1custom", VSwitchId="vsw-bp1custom")
     [iid] = api(store, "RunInstances", T0, **params)["InstanceIdSets"]["InstanceIdSet"]
@@ -186,7 +219,10 @@ def test_extra_seed_file_is_merged(tmp_path):
     with pytest.raises(ApiError) as info:  # default vSwitch, custom VPC's group
         api(store, "RunInstances", T0, **dict(params, VSwitchId="vsw-bp1emudefaulth"))
     assert (info.value.code, info.value.status, info.value.message) == (
-        "InvalidParameter.Mismatch", 400, "Specified security group and virtual switch are not in the same VPC.")
+        "InvalidParameter.Mismatch",
+        400,
+        "Specified security group and virtual switch are not in the same VPC.",
+    )
 
 
 def test_describe_100_of_1000_is_fast():
@@ -208,13 +244,20 @@ def test_describe_100_of_1000_is_fast():
 
 
 def test_implicit_vswitch_serves_the_classic_example(store):
-    classic = {"RegionId": "cn-beijing", "ImageId": "ubuntu1404_64_40G_cloudinit_20160727.raw",
-               "InstanceType": "ecs.s2.large", "SecurityGroupId": "sg-2zeemudefault", "IoOptimized": "optimized",
-               "SystemDisk.Category": "cloud_ssd"}
+    classic = {
+        "RegionId": "cn-beijing",
+        "ImageId": "ubuntu1404_64_40G_cloudinit_20160727.raw",
+        "InstanceType": "ecs.s2.large",
+        "SecurityGroupId": "sg-2zeemudefault",
+        "IoOptimized": "optimized",
+        "SystemDisk.Category": "cloud_ssd",
+    }
     with pytest.raises(ApiError) as info:
         api(store, "CreateInstance", T0, **classic)
     assert (info.value.code, info.value.message) == (
-        "MissingParameter", 'The input parameter "VSwitchId" that is mandatory for processing this request is not supplied.')
+        "MissingParameter",
+        'The input parameter "VSwitchId" that is mandatory for processing this request is not supplied.',
+    )
     store.update_config({"implicit_vswitch": True})
     iid = api(store, "CreateInstance", T0, **classic)["InstanceId"]
     assert store.instances[iid]["VSwitchId"] == "vsw-2zeemudefaulth"
@@ -238,11 +281,23 @@ def _code(store: Store, action: str, **params) -> str:
 
 
 def test_create_options_private_ip_hostnames_suffix_spot(store):
-    ids = api(store, "RunInstances", T0, Amount=2, PrivateIpAddress="172.16.1.10", UniqueSuffix="true",
-              InstanceName="node", **{"HostNames.1": "alpha", "HostNames.2": "beta"}, SpotStrategy="SpotWithPriceLimit",
-              SpotPriceLimit="0.25", **RUN)["InstanceIdSets"]["InstanceIdSet"]
-    got = [(store.instances[i]["InstanceName"], store.instances[i]["HostName"], store.instances[i]["PrivateIpAddress"])
-           for i in ids]
+    ids = api(
+        store,
+        "RunInstances",
+        T0,
+        Amount=2,
+        PrivateIpAddress="172.16.1.10",
+        UniqueSuffix="true",
+        InstanceName="node",
+        **{"HostNames.1": "alpha", "HostNames.2": "beta"},
+        SpotStrategy="SpotWithPriceLimit",
+        SpotPriceLimit="0.25",
+        **RUN,
+    )["InstanceIdSets"]["InstanceIdSet"]
+    got = [
+        (store.instances[i]["InstanceName"], store.instances[i]["HostName"], store.instances[i]["PrivateIpAddress"])
+        for i in ids
+    ]
     assert got == [("node001", "alpha", "172.16.1.10"), ("node002", "beta", "172.16.1.11")]
     view = api(store, "DescribeInstances", T0, RegionId="cn-hangzhou", InstanceIds=json.dumps(ids[:1]))
     inst = view["Instances"]["Instance"][0]
@@ -252,20 +307,25 @@ def test_create_options_private_ip_hostnames_suffix_spot(store):
     assert _code(store, "RunInstances", PrivateIpAddress="nope", **RUN) == "InvalidPrivateIpAddress.Malformed"
 
 
-@pytest.mark.parametrize("params,code", [
-    ({"AutoReleaseTime": "tomorrow"}, "InvalidAutoReleaseTime.Malformed"),
-    ({"AutoReleaseTime": "2000-01-01T00:00:00Z"}, "InvalidAutoReleaseTime.Malformed"),
-    ({"Password": "Secr3t!pass", "PasswordInherit": "true"}, "InvalidPasswordParam.Mismatch"),
-    ({"HostName": "a", "HostNames.1": "b"}, "InvalidParameter"),
-    ({"UserData": "not base64!"}, "InvalidUserData.Base64FormatInvalid"),
-    ({"SpotStrategy": "SpotWithPriceLimit"}, "InvalidSpotPriceLimit"),
-    ({"SpotDuration": "7", "SpotStrategy": "SpotAsPriceGo"}, "InvalidSpotDuration"),
-    ({"IoOptimized": "maybe"}, "InvalidIoOptimizedValue.ValueNotSupported"),
-    ({"InternetMaxBandwidthOut": "5", "InternetMaxBandwidthIn": "11"}, "InvalidParameter"),
-    ({"DataDisk.1.Size": "40", "DataDisk.1.SnapshotId": "s-1"}, "InvalidSnapshotId.NotFound"),
-    ({"InstanceChargeType": "PrePaid", "Period": "1", "AutoReleaseTime": "2099-01-01T00:00:00Z"},
-     "InvalidAutoReleaseTime.Malformed"),
-])
+@pytest.mark.parametrize(
+    "params,code",
+    [
+        ({"AutoReleaseTime": "tomorrow"}, "InvalidAutoReleaseTime.Malformed"),
+        ({"AutoReleaseTime": "2000-01-01T00:00:00Z"}, "InvalidAutoReleaseTime.Malformed"),
+        ({"Password": "Secr3t!pass", "PasswordInherit": "true"}, "InvalidPasswordParam.Mismatch"),
+        ({"HostName": "a", "HostNames.1": "b"}, "InvalidParameter"),
+        ({"UserData": "not base64!"}, "InvalidUserData.Base64FormatInvalid"),
+        ({"SpotStrategy": "SpotWithPriceLimit"}, "InvalidSpotPriceLimit"),
+        ({"SpotDuration": "7", "SpotStrategy": "SpotAsPriceGo"}, "InvalidSpotDuration"),
+        ({"IoOptimized": "maybe"}, "InvalidIoOptimizedValue.ValueNotSupported"),
+        ({"InternetMaxBandwidthOut": "5", "InternetMaxBandwidthIn": "11"}, "InvalidParameter"),
+        ({"DataDisk.1.Size": "40", "DataDisk.1.SnapshotId": "s-1"}, "InvalidSnapshotId.NotFound"),
+        (
+            {"InstanceChargeType": "PrePaid", "Period": "1", "AutoReleaseTime": "2099-01-01T00:00:00Z"},
+            "InvalidAutoReleaseTime.Malformed",
+        ),
+    ],
+)
 def test_more_create_validation(store, params, code):
     assert _code(store, "RunInstances", **{**RUN, **params}) == code
     assert store.instances == {}

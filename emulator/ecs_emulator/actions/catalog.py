@@ -13,10 +13,19 @@ LANGUAGES = ("zh-CN", "en-US", "ja")
 
 
 def _language(call: Call) -> str:
-    return call.params.enum(
-        "AcceptLanguage", LANGUAGES, "zh-CN",
-        ApiError("InvalidAcceptLanguage.NotFound",
-                 "Only Chinese (zh-CN), English (en-US), and Japanese (ja) are allowed.", 404)) or "zh-CN"
+    return (
+        call.params.enum(
+            "AcceptLanguage",
+            LANGUAGES,
+            "zh-CN",
+            ApiError(
+                "InvalidAcceptLanguage.NotFound",
+                "Only Chinese (zh-CN), English (en-US), and Japanese (ja) are allowed.",
+                404,
+            ),
+        )
+        or "zh-CN"
+    )
 
 
 def _localized(names: dict[str, str], language: str) -> str:
@@ -26,15 +35,27 @@ def _localized(names: dict[str, str], language: str) -> str:
 @action("DescribeRegions")
 def describe_regions(call: Call) -> dict:
     language = _language(call)
-    call.params.enum("InstanceChargeType", ("PostPaid", "PrePaid", "SpotWithPriceLimit", "SpotAsPriceGo"),
-                     error=ApiError("InvalidInstanceChargeType.NotFound",
-                                    "The InstanceChargeType does not exist in our records", 404))
-    call.params.enum("ResourceType", ("instance", "disk", "reservedinstance", "scu"),
-                     error=ApiError("InvalidResourceType.NotFound",
-                                    "The ResourceType provided does not exist in our records.", 404))
-    regions = [{"RegionId": r["RegionId"], "LocalName": _localized(r["LocalName"], language),
-                "RegionEndpoint": r.get("RegionEndpoint", f"ecs.{r['RegionId']}.aliyuncs.com"),
-                "Status": r.get("Status", "available")} for r in call.store.catalog.regions.values()]
+    call.params.enum(
+        "InstanceChargeType",
+        ("PostPaid", "PrePaid", "SpotWithPriceLimit", "SpotAsPriceGo"),
+        error=ApiError(
+            "InvalidInstanceChargeType.NotFound", "The InstanceChargeType does not exist in our records", 404
+        ),
+    )
+    call.params.enum(
+        "ResourceType",
+        ("instance", "disk", "reservedinstance", "scu"),
+        error=ApiError("InvalidResourceType.NotFound", "The ResourceType provided does not exist in our records.", 404),
+    )
+    regions = [
+        {
+            "RegionId": r["RegionId"],
+            "LocalName": _localized(r["LocalName"], language),
+            "RegionEndpoint": r.get("RegionEndpoint", f"ecs.{r['RegionId']}.aliyuncs.com"),
+            "Status": r.get("Status", "available"),
+        }
+        for r in call.store.catalog.regions.values()
+    ]
     return {"Regions": {"Region": regions}}
 
 
@@ -50,15 +71,19 @@ def _zone_resources(call: Call, zone_id: str) -> dict[str, Any]:
         "AvailableVolumeCategories": {"VolumeCategories": []},
         "AvailableDedicatedHostTypes": {"DedicatedHostType": []},
         "DedicatedHostGenerations": {"DedicatedHostGeneration": []},
-        "AvailableResources": {"ResourcesInfo": [{
-            "IoOptimized": True,
-            "InstanceGenerations": {"supportedInstanceGeneration": ["ecs-1", "ecs-2", "ecs-3", "ecs-4"]},
-            "InstanceTypeFamilies": {"supportedInstanceTypeFamily": families},
-            "InstanceTypes": {"supportedInstanceType": type_ids},
-            "NetworkTypes": {"supportedNetworkCategory": ["vpc"]},
-            "SystemDiskCategories": {"supportedSystemDiskCategory": categories},
-            "DataDiskCategories": {"supportedDataDiskCategory": categories},
-        }]},
+        "AvailableResources": {
+            "ResourcesInfo": [
+                {
+                    "IoOptimized": True,
+                    "InstanceGenerations": {"supportedInstanceGeneration": ["ecs-1", "ecs-2", "ecs-3", "ecs-4"]},
+                    "InstanceTypeFamilies": {"supportedInstanceTypeFamily": families},
+                    "InstanceTypes": {"supportedInstanceType": type_ids},
+                    "NetworkTypes": {"supportedNetworkCategory": ["vpc"]},
+                    "SystemDiskCategories": {"supportedSystemDiskCategory": categories},
+                    "DataDiskCategories": {"supportedDataDiskCategory": categories},
+                }
+            ]
+        },
     }
 
 
@@ -66,17 +91,27 @@ def _zone_resources(call: Call, zone_id: str) -> dict[str, Any]:
 def describe_zones(call: Call) -> dict:
     region_id = common.region(call)
     language = _language(call)
-    call.params.enum("InstanceChargeType", ("PostPaid", "PrePaid"),
-                     error=ApiError("InvalidInstanceChargeType.NotFound",
-                                    "The InstanceChargeType does not exist in our records", 404))
-    call.params.enum("SpotStrategy", ("NoSpot", "SpotWithPriceLimit", "SpotAsPriceGo"),
-                     error=ApiError("InvalidSpotStrategy", "The specified SpotStrategy is not valid.", 400))
+    call.params.enum(
+        "InstanceChargeType",
+        ("PostPaid", "PrePaid"),
+        error=ApiError(
+            "InvalidInstanceChargeType.NotFound", "The InstanceChargeType does not exist in our records", 404
+        ),
+    )
+    call.params.enum(
+        "SpotStrategy",
+        ("NoSpot", "SpotWithPriceLimit", "SpotAsPriceGo"),
+        error=ApiError("InvalidSpotStrategy", "The specified SpotStrategy is not valid.", 400),
+    )
     verbose = call.params.bool("Verbose", True)  # default true (reference 9.16)
     zones = []
     for zone_id in call.store.catalog.regions[region_id]["zones"]:
         zone = call.store.catalog.zones[zone_id]
-        entry: dict[str, Any] = {"ZoneId": zone_id, "LocalName": _localized(zone["LocalName"], language),
-                                 "ZoneType": "AvailabilityZone"}
+        entry: dict[str, Any] = {
+            "ZoneId": zone_id,
+            "LocalName": _localized(zone["LocalName"], language),
+            "ZoneType": "AvailabilityZone",
+        }
         if verbose:
             entry.update(_zone_resources(call, zone_id))
         zones.append(entry)
@@ -89,16 +124,52 @@ IMAGE_STATUSES = ("Creating", "Waiting", "Available", "UnAvailable", "CreateFail
 
 
 def render_image(image: dict[str, Any]) -> dict[str, Any]:
-    keys = ("ImageId", "ImageName", "ImageFamily", "ImageVersion", "ImageOwnerAlias", "Description", "Status",
-            "Progress", "Size", "OSType", "OSName", "OSNameEn", "Platform", "Architecture", "BootMode", "CreationTime",
-            "IsSupportIoOptimized", "IsSupportCloudinit", "IsPublic", "IsCopied", "IsSubscribed", "IsSelfShared",
-            "Usage", "ProductCode", "ResourceGroupId", "LoginAsNonRootSupported")
+    keys = (
+        "ImageId",
+        "ImageName",
+        "ImageFamily",
+        "ImageVersion",
+        "ImageOwnerAlias",
+        "Description",
+        "Status",
+        "Progress",
+        "Size",
+        "OSType",
+        "OSName",
+        "OSNameEn",
+        "Platform",
+        "Architecture",
+        "BootMode",
+        "CreationTime",
+        "IsSupportIoOptimized",
+        "IsSupportCloudinit",
+        "IsPublic",
+        "IsCopied",
+        "IsSubscribed",
+        "IsSelfShared",
+        "Usage",
+        "ProductCode",
+        "ResourceGroupId",
+        "LoginAsNonRootSupported",
+    )
     out = {k: image[k] for k in keys if k in image}
     out["ImageOwnerId"] = 0
-    out["DiskDeviceMappings"] = {"DiskDeviceMapping": [{
-        "Device": "/dev/xvda", "Size": str(image["Size"]), "SnapshotId": "", "Type": "system", "Format": "",
-        "ImportOSSBucket": "", "ImportOSSObject": "", "Progress": "100%", "RemainTime": 0, "Encrypted": "false",
-    }]}
+    out["DiskDeviceMappings"] = {
+        "DiskDeviceMapping": [
+            {
+                "Device": "/dev/xvda",
+                "Size": str(image["Size"]),
+                "SnapshotId": "",
+                "Type": "system",
+                "Format": "",
+                "ImportOSSBucket": "",
+                "ImportOSSObject": "",
+                "Progress": "100%",
+                "RemainTime": 0,
+                "Encrypted": "false",
+            }
+        ]
+    }
     out["Features"] = {"NvmeSupport": "supported", "ImdsSupport": "v2"}
     out["Tags"] = {"Tag": []}
     return out
@@ -115,26 +186,39 @@ def _image_filters(call: Call) -> list:
         preds.append(lambda im: name(im["ImageName"]) or (p.get("ImageName", "") in im["ImageName"]))
     if p.get("ImageFamily"):
         preds.append(lambda im: im["ImageFamily"] == p.get("ImageFamily"))
-    owner = p.enum("ImageOwnerAlias", ("system", "self", "others", "marketplace"),
-                   error=ApiError("InvalidImageOwnerAlias.ValueNotSupported",
-                                  'The specified parameter "ImageOwnerAlias" is not valid.', 400))
+    owner = p.enum(
+        "ImageOwnerAlias",
+        ("system", "self", "others", "marketplace"),
+        error=ApiError(
+            "InvalidImageOwnerAlias.ValueNotSupported", 'The specified parameter "ImageOwnerAlias" is not valid.', 400
+        ),
+    )
     if owner:
         preds.append(lambda im: im["ImageOwnerAlias"] == owner)
-    os_type = p.enum("OSType", ("linux", "windows"), error=ApiError("InvalidOSType", "The specified OSType is not valid.",
-                                                                     404))
+    os_type = p.enum(
+        "OSType", ("linux", "windows"), error=ApiError("InvalidOSType", "The specified OSType is not valid.", 404)
+    )
     if os_type:
         preds.append(lambda im: im["OSType"] == os_type)
-    arch = p.enum("Architecture", ("i386", "x86_64", "arm64"),
-                  error=ApiError("InvalidArchitecture", "The specified Architecture is not valid.", 404))
+    arch = p.enum(
+        "Architecture",
+        ("i386", "x86_64", "arm64"),
+        error=ApiError("InvalidArchitecture", "The specified Architecture is not valid.", 404),
+    )
     if arch:
         preds.append(lambda im: im["Architecture"] == arch)
-    usage = p.enum("Usage", ("instance", "none"), error=ApiError("InvalidUsage", "The specified Usage is not valid.", 404))
+    usage = p.enum(
+        "Usage", ("instance", "none"), error=ApiError("InvalidUsage", "The specified Usage is not valid.", 404)
+    )
     if usage:
         preds.append(lambda im: im["Usage"] == usage)
     preds.append(_status_filter(call))
     if p.get("InstanceType") and p.get("InstanceType") not in call.store.catalog.instance_types:
-        raise ApiError("InvalidInstanceType.ValueNotSupported",
-                       "The specified InstanceType does not exist or beyond the permitted range.", 400)
+        raise ApiError(
+            "InvalidInstanceType.ValueNotSupported",
+            "The specified InstanceType does not exist or beyond the permitted range.",
+            400,
+        )
     if p.get("ImageOwnerId") or p.get("SnapshotId"):
         preds.append(lambda im: False)  # only public system images exist here
     return preds
@@ -164,8 +248,12 @@ def describe_images(call: Call) -> dict:
 
 # ---------------------------------------------------- DescribeInstanceTypes
 
-_RANGES = {"CpuCoreCount": "CpuCoreCount", "MemorySize": "MemorySize", "GPUAmount": "GPUAmount",
-           "EniQuantity": "EniQuantity"}
+_RANGES = {
+    "CpuCoreCount": "CpuCoreCount",
+    "MemorySize": "MemorySize",
+    "GPUAmount": "GPUAmount",
+    "EniQuantity": "EniQuantity",
+}
 
 
 def _type_filters(call: Call) -> list:
@@ -177,7 +265,8 @@ def _type_filters(call: Call) -> list:
     if wanted:
         preds.append(lambda t: t["InstanceTypeId"] in wanted)
     families = [f for f in p.repeat_list("InstanceTypeFamilies") if f] + (
-        [p.get("InstanceTypeFamily")] if p.get("InstanceTypeFamily") else [])
+        [p.get("InstanceTypeFamily")] if p.get("InstanceTypeFamily") else []
+    )
     if families:
         preds.append(lambda t: t["InstanceTypeFamily"] in families)
     for name in ("InstanceFamilyLevel", "CpuArchitecture", "InstanceCategory"):

@@ -54,7 +54,7 @@ def check_name(value: str | None, code: str, param: str, minimum: int = 2, maxim
     """InstanceName / SecurityGroupName style (reference 9.1): 2-128, letter first, not http(s)://."""
     if value is None:
         return
-    if (not minimum <= len(value) <= maximum or value.startswith(_HTTP) or not _NAME_RE.fullmatch(value)):
+    if not minimum <= len(value) <= maximum or value.startswith(_HTTP) or not _NAME_RE.fullmatch(value):
         raise ApiError(code, f'The specified parameter "{param}" is not valid.', 400)
 
 
@@ -74,7 +74,12 @@ def check_hostname(value: str | None, windows: bool = False) -> None:
     if re.search(r"^[.-]|[.-]$|[.-]{2}", checked):
         raise bad
     if windows:
-        if not 2 <= len(checked) <= 15 or "." in checked or checked.isdigit() or not re.fullmatch(r"[A-Za-z0-9-]+", checked):
+        if (
+            not 2 <= len(checked) <= 15
+            or "." in checked
+            or checked.isdigit()
+            or not re.fullmatch(r"[A-Za-z0-9-]+", checked)
+        ):
             raise bad
     elif not 2 <= len(checked) <= 64 or not re.fullmatch(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*", checked):
         raise bad
@@ -84,8 +89,12 @@ def check_password(value: str | None) -> None:
     """8-30 chars from at least three classes of upper, lower, digit, special (reference 9.1)."""
     if value is None:
         return
-    classes = [any(c.isupper() for c in value), any(c.islower() for c in value),
-               any(c.isdigit() for c in value), any(c in _PASSWORD_SPECIALS for c in value)]
+    classes = [
+        any(c.isupper() for c in value),
+        any(c.islower() for c in value),
+        any(c.isdigit() for c in value),
+        any(c in _PASSWORD_SPECIALS for c in value),
+    ]
     allowed = all(c.isascii() and (c.isalnum() or c in _PASSWORD_SPECIALS) for c in value)
     if not 8 <= len(value) <= 30 or sum(classes) < 3 or not allowed:
         raise ApiError("InvalidPassword.Malformed", 'The specified parameter "Password" is not valid.', 400)
@@ -94,11 +103,13 @@ def check_password(value: str | None) -> None:
 def check_resource_group(value: str | None) -> None:
     """No resource-group API here: any id shaped like ``rg-xxxxxx`` is accepted (README)."""
     if value and not re.fullmatch(r"rg-[a-z0-9]{6,}", value):
-        raise ApiError("InvalidResourceGroup.NotFound", "The ResourceGroup provided does not exist in our records.",
-                       404)
+        raise ApiError(
+            "InvalidResourceGroup.NotFound", "The ResourceGroup provided does not exist in our records.", 404
+        )
 
 
 # ------------------------------------------------------------------ tags
+
 
 def tag_key_error() -> ApiError:
     return ApiError("InvalidTagKey.Malformed", "The specified Tag.n.Key is not valid.", 400)
@@ -155,6 +166,7 @@ def wildcard(pattern: str | None) -> Callable[[str], bool] | None:
 
 # ------------------------------------------------------------ pagination
 
+
 def page_size(call: Call, name: str, default: int, maximum: int, minimum: int = 1) -> int:
     """PageSize / MaxResults with the out-of-range policy of config ``page_size_out_of_range`` (reference 8.4)."""
     value = call.params.int(name, default)
@@ -181,7 +193,7 @@ def paginate(call: Call, items: Sequence[Any], default: int, maximum: int) -> tu
     size = page_size(call, "PageSize", default, maximum)
     number = page_number(call)
     start = (number - 1) * size
-    return list(items[start:start + size]), {"TotalCount": len(items), "PageNumber": number, "PageSize": size}
+    return list(items[start : start + size]), {"TotalCount": len(items), "PageNumber": number, "PageSize": size}
 
 
 def _token_salt(call: Call) -> str:
@@ -205,7 +217,7 @@ def read_token(call: Call) -> int | None:
 def token_page(call: Call, items: Sequence[Any], size: int) -> tuple[list[Any], str]:
     """NextToken paging by offset; returns the page and the next token ('' on the last page)."""
     start = read_token(call) or 0
-    page = list(items[start:start + size])
+    page = list(items[start : start + size])
     end = start + len(page)
     return page, (make_token(call, end) if end < len(items) else "")
 
@@ -230,6 +242,13 @@ def repeat_ids(call: Call, name: str = "InstanceId", maximum: int = 100) -> list
     return ids
 
 
-def enum_or(call: Call, name: str, allowed: Sequence[str], code: str, message: str, status: int = 400,
-            default: str | None = None) -> str | None:
+def enum_or(
+    call: Call,
+    name: str,
+    allowed: Sequence[str],
+    code: str,
+    message: str,
+    status: int = 400,
+    default: str | None = None,
+) -> str | None:
     return call.params.enum(name, tuple(allowed), default, ApiError(code, message, status))

@@ -28,14 +28,20 @@ USER_DATA_MAX = 32 * 1024  # raw bytes, current doc (reference 12)
 
 def missing_create_param(name: str) -> ApiError:
     # RunInstances/CreateInstance quote this variant without quotation marks (reference 9.1).
-    return ApiError("MissingParameter",
-                    f"The input parameter {name} that is mandatory for processing this request is not supplied.", 400)
+    return ApiError(
+        "MissingParameter",
+        f"The input parameter {name} that is mandatory for processing this request is not supplied.",
+        400,
+    )
 
 
 def no_stock() -> ApiError:
-    return ApiError("OperationDenied.NoStock",
-                    "The requested resource is sold out in the specified zone; try other types of resources "
-                    "or other regions and zones.", 403)
+    return ApiError(
+        "OperationDenied.NoStock",
+        "The requested resource is sold out in the specified zone; try other types of resources "
+        "or other regions and zones.",
+        403,
+    )
 
 
 def not_enough_balance() -> ApiError:
@@ -48,30 +54,41 @@ def sold_out(call: Call, zone_id: str, instance_type: str) -> bool:
     return bool(entries & {"*", zone_id, f"{zone_id}/{instance_type}", f"*/{instance_type}"})
 
 
-def prepaid_terms(call: Call, charge_type: str, periods=MONTH_PERIODS,
-                  renew_months=AUTO_RENEW_MONTHS) -> dict[str, Any] | None:
+def prepaid_terms(
+    call: Call, charge_type: str, periods=MONTH_PERIODS, renew_months=AUTO_RENEW_MONTHS
+) -> dict[str, Any] | None:
     """Period, PeriodUnit, AutoRenew, AutoRenewPeriod of a subscription (reference 8.6)."""
     if charge_type != "PrePaid":
         return None
     p = call.params
-    unit = p.enum("PeriodUnit", ("Month", "Week"), "Month",
-                  ApiError("InvalidPeriodUnit.ValueNotSupported", "The specified parameter PeriodUnit is not valid.", 400))
+    unit = p.enum(
+        "PeriodUnit",
+        ("Month", "Week"),
+        "Month",
+        ApiError("InvalidPeriodUnit.ValueNotSupported", "The specified parameter PeriodUnit is not valid.", 400),
+    )
     if not p.get("Period"):
         raise ApiError("MissingParamter", 'The specified parameter "Period" is not null.', 400)
     invalid_period = ApiError("InvalidPeriod", "The specified period is not valid.", 400)
     period = p.int("Period", error=invalid_period)
     if period not in (WEEK_PERIODS if unit == "Week" else periods):
         raise invalid_period
-    bad_renew = ApiError("InvalidAutoRenewPeriod.ValueNotSupported",
-                         "The specified parameter AutoRenewPeriod is not valid.", 400)
+    bad_renew = ApiError(
+        "InvalidAutoRenewPeriod.ValueNotSupported", "The specified parameter AutoRenewPeriod is not valid.", 400
+    )
     renew_period = p.int("AutoRenewPeriod", 1, error=bad_renew)
     if renew_period not in (AUTO_RENEW_WEEKS if unit == "Week" else renew_months):
         raise bad_renew
-    return {"Period": period, "PeriodUnit": unit, "AutoRenew": bool(p.bool("AutoRenew", False)),
-            "AutoRenewPeriod": renew_period}
+    return {
+        "Period": period,
+        "PeriodUnit": unit,
+        "AutoRenew": bool(p.bool("AutoRenew", False)),
+        "AutoRenewPeriod": renew_period,
+    }
 
 
 # ------------------------------------------------------------------ plan
+
 
 def _image_and_type(call: Call) -> tuple[dict[str, Any], dict[str, Any]]:
     p = call.params
@@ -85,8 +102,11 @@ def _image_and_type(call: Call) -> tuple[dict[str, Any], dict[str, Any]]:
         raise ApiError("InvalidImageId.NotFound", "The specified ImageId does not exist.", 404)
     itype = call.store.catalog.instance_types.get(type_id)
     if itype is None:
-        raise ApiError("InvalidInstanceType.ValueNotSupported",
-                       "The specified InstanceType does not exist or beyond the permitted range.", 400)
+        raise ApiError(
+            "InvalidInstanceType.ValueNotSupported",
+            "The specified InstanceType does not exist or beyond the permitted range.",
+            400,
+        )
     return image, itype
 
 
@@ -96,16 +116,22 @@ def _security_groups(call: Call, region_id: str, run: bool) -> list[dict[str, An
     many = [sg for sg in p.repeat_list("SecurityGroupIds") if sg] if run else []
     if single and many:
         # Reference 9.1: mutually exclusive; code not documented (README).
-        raise ApiError("InvalidParameter.Conflict",
-                       "The specified parameter SecurityGroupId and SecurityGroupIds.N are conflict.", 400)
+        raise ApiError(
+            "InvalidParameter.Conflict",
+            "The specified parameter SecurityGroupId and SecurityGroupIds.N are conflict.",
+            400,
+        )
     ids = [single] if single else many
     if not ids:
         raise common.missing_parameter("SecurityGroupId")
     if len(set(ids)) != len(ids):
         raise invalid_parameter("SecurityGroupIds")
     if len(ids) > MAX_SECURITY_GROUPS:
-        raise ApiError("InstanceSecurityGroupLimitExceeded",
-                       "Exceeding the allowed amount of security groups that an instance can be in.", 400)
+        raise ApiError(
+            "InstanceSecurityGroupLimitExceeded",
+            "Exceeding the allowed amount of security groups that an instance can be in.",
+            400,
+        )
     groups = [common.security_group(call, sg_id, region_id) for sg_id in ids]
     if len({g["VpcId"] for g in groups}) > 1:
         raise ApiError("InvalidParameter.Mismatch", "Specified security groups are not in the same VPC.", 400)
@@ -125,16 +151,18 @@ def _network(call: Call, region_id: str, groups: list[dict[str, Any]]) -> dict[s
         if vsw is None or vsw["RegionId"] != region_id:
             raise ApiError("InvalidVSwitchId.NotFound", "Specified virtual switch does not exist.", 404)
     elif store.config.get("implicit_vswitch"):
-        candidates = [v for v in store.vswitches.values()
-                      if v["VpcId"] == vpc_id and (zone_id is None or v["ZoneId"] == zone_id)]
+        candidates = [
+            v for v in store.vswitches.values() if v["VpcId"] == vpc_id and (zone_id is None or v["ZoneId"] == zone_id)
+        ]
         if not candidates:
             raise common.missing_parameter("VSwitchId")
         vsw = candidates[0]
     else:
         raise common.missing_parameter("VSwitchId")
     if vsw["VpcId"] != vpc_id:
-        raise ApiError("InvalidParameter.Mismatch", "Specified security group and virtual switch are not in the same VPC.",
-                       400)
+        raise ApiError(
+            "InvalidParameter.Mismatch", "Specified security group and virtual switch are not in the same VPC.", 400
+        )
     if zone_id and vsw["ZoneId"] != zone_id:
         raise ApiError("InvalidParameter.Mismatch", "Specified virtual switch is not in the specified zone.", 400)
     return vsw
@@ -144,8 +172,9 @@ def _names(call: Call, image: dict[str, Any], amount: int, run: bool) -> dict[st
     p = call.params
     name = p.get("InstanceName") or None
     if name is not None:
-        common.check_name(re.sub(r"\[\d+,\d+\]", "", name) if run else name, "InvalidInstanceName.Malformed",
-                          "InstanceName")
+        common.check_name(
+            re.sub(r"\[\d+,\d+\]", "", name) if run else name, "InvalidInstanceName.Malformed", "InstanceName"
+        )
     windows = image["OSType"] == "windows"
     hostname = p.get("HostName") or None
     hostnames = [h for h in p.repeat_list("HostNames") if h] if run else []
@@ -158,29 +187,53 @@ def _names(call: Call, image: dict[str, Any], amount: int, run: bool) -> dict[st
     password = p.get("Password") or None
     common.check_password(password)
     if password and p.bool("PasswordInherit", False):
-        raise ApiError("InvalidPasswordParam.Mismatch",
-                       "The specified parameter Password and PasswordInherit cannot be specified at the same time.", 400)
+        raise ApiError(
+            "InvalidPasswordParam.Mismatch",
+            "The specified parameter Password and PasswordInherit cannot be specified at the same time.",
+            400,
+        )
     key_pair = p.get("KeyPairName") or ""
     if key_pair and not 2 <= len(key_pair) <= 128:
         raise ApiError("InvalidKeyPairName.Malformed", 'The specified parameter "KeyPairName" is not valid.', 400)
-    return {"InstanceName": name, "HostName": hostname, "HostNames": hostnames,
-            "Description": p.get("Description") or "", "Password": bool(password),
-            "KeyPairName": "" if windows else key_pair, "UniqueSuffix": bool(p.bool("UniqueSuffix", False))}
+    return {
+        "InstanceName": name,
+        "HostName": hostname,
+        "HostNames": hostnames,
+        "Description": p.get("Description") or "",
+        "Password": bool(password),
+        "KeyPairName": "" if windows else key_pair,
+        "UniqueSuffix": bool(p.bool("UniqueSuffix", False)),
+    }
 
 
 def _internet(call: Call) -> dict[str, Any]:
     p = call.params
-    charge = common.enum_or(call, "InternetChargeType", ("PayByTraffic", "PayByBandwidth"),
-                            "InvalidInternetChargeType.ValueNotSupported",
-                            "The specified InternetChargeType is invalid.", default="PayByTraffic")
+    charge = common.enum_or(
+        call,
+        "InternetChargeType",
+        ("PayByTraffic", "PayByBandwidth"),
+        "InvalidInternetChargeType.ValueNotSupported",
+        "The specified InternetChargeType is invalid.",
+        default="PayByTraffic",
+    )
     out = p.int("InternetMaxBandwidthOut", 0, minimum=0, maximum=100)
     assert out is not None
     ceiling = 10 if out <= 10 else out
     bw_in = p.int("InternetMaxBandwidthIn", ceiling, minimum=1, maximum=max(ceiling, 10))
-    io = common.enum_or(call, "IoOptimized", ("optimized", "none"), "InvalidIoOptimizedValue.ValueNotSupported",
-                        "IoOptimized value not supported.", default="optimized")
-    return {"InternetChargeType": charge, "InternetMaxBandwidthOut": out, "InternetMaxBandwidthIn": bw_in,
-            "IoOptimized": io == "optimized"}
+    io = common.enum_or(
+        call,
+        "IoOptimized",
+        ("optimized", "none"),
+        "InvalidIoOptimizedValue.ValueNotSupported",
+        "IoOptimized value not supported.",
+        default="optimized",
+    )
+    return {
+        "InternetChargeType": charge,
+        "InternetMaxBandwidthOut": out,
+        "InternetMaxBandwidthIn": bw_in,
+        "IoOptimized": io == "optimized",
+    }
 
 
 def _performance_level(value: str | None, category: str, label: str) -> str:
@@ -189,8 +242,11 @@ def _performance_level(value: str | None, category: str, label: str) -> str:
     if value in (None, ""):
         return "PL1"
     if value not in PERFORMANCE_LEVELS:
-        raise ApiError(f"Invalid{label}PerformanceLevel.ValueNotSupported",
-                       f"The specified parameter {label}.PerformanceLevel is not valid.", 400)
+        raise ApiError(
+            f"Invalid{label}PerformanceLevel.ValueNotSupported",
+            f"The specified parameter {label}.PerformanceLevel is not valid.",
+            400,
+        )
     return value
 
 
@@ -206,27 +262,43 @@ def _system_disk(call: Call, image: dict[str, Any]) -> dict[str, Any]:
     spec = call.params.struct("SystemDisk")
     category = spec.get("Category") or "cloud_efficiency"
     if category not in DISK_CATEGORIES:
-        raise ApiError("InvalidSystemDiskCategory.ValueNotSupported",
-                       "The specified parameter SystemDisk.Category is not valid.", 400)
-    bad_size = ApiError("InvalidSystemDiskSize.ValueNotSupported", "The specified parameter SystemDisk.Size is not valid.",
-                        400)
+        raise ApiError(
+            "InvalidSystemDiskCategory.ValueNotSupported",
+            "The specified parameter SystemDisk.Category is not valid.",
+            400,
+        )
+    bad_size = ApiError(
+        "InvalidSystemDiskSize.ValueNotSupported", "The specified parameter SystemDisk.Size is not valid.", 400
+    )
     size = _int_or(spec.get("Size"), bad_size)
     if size is None:
         size = max(40, image["Size"])
     if size < image["Size"]:
-        raise ApiError("InvalidSystemDiskSize.LessThanImageSize",
-                       "The specified parameter SystemDisk.Size is less than the image size.", 404)
+        raise ApiError(
+            "InvalidSystemDiskSize.LessThanImageSize",
+            "The specified parameter SystemDisk.Size is less than the image size.",
+            404,
+        )
     if size < 20:
-        raise ApiError("InvalidSystemDiskSize.LessThanMinSize",
-                       "The specified parameter SystemDisk.Size is less than the min size.", 404)
+        raise ApiError(
+            "InvalidSystemDiskSize.LessThanMinSize",
+            "The specified parameter SystemDisk.Size is less than the min size.",
+            404,
+        )
     if size > (500 if category == "cloud" else 2048):
         raise bad_size
     if spec.get("DiskName"):
         common.check_name(spec["DiskName"], "InvalidSystemDiskName.Malformed", "SystemDisk.DiskName")
-    return {"Category": category, "Size": size, "DiskName": spec.get("DiskName", ""),
-            "Description": spec.get("Description", ""),
-            "PerformanceLevel": _performance_level(spec.get("PerformanceLevel"), category, "SystemDisk"),
-            "DeleteWithInstance": True, "Encrypted": False, "SnapshotId": ""}
+    return {
+        "Category": category,
+        "Size": size,
+        "DiskName": spec.get("DiskName", ""),
+        "Description": spec.get("Description", ""),
+        "PerformanceLevel": _performance_level(spec.get("PerformanceLevel"), category, "SystemDisk"),
+        "DeleteWithInstance": True,
+        "Encrypted": False,
+        "SnapshotId": "",
+    }
 
 
 def _data_disks(call: Call) -> list[dict[str, Any]]:
@@ -237,23 +309,32 @@ def _data_disks(call: Call) -> list[dict[str, Any]]:
     for row in rows:
         category = row.get("Category") or "cloud_efficiency"
         if category not in DISK_CATEGORIES:
-            raise ApiError("InvalidDataDiskCategory.ValueNotSupported",
-                           "The specified parameter DataDisk.n.Category is not valid.", 400)
-        bad_size = ApiError("InvalidDataDiskSize.ValueNotSupported", "The specified parameter DataDisk.n.Size is not valid.",
-                            400)
+            raise ApiError(
+                "InvalidDataDiskCategory.ValueNotSupported",
+                "The specified parameter DataDisk.n.Category is not valid.",
+                400,
+            )
+        bad_size = ApiError(
+            "InvalidDataDiskSize.ValueNotSupported", "The specified parameter DataDisk.n.Size is not valid.", 400
+        )
         if row.get("SnapshotId"):
             raise ApiError("InvalidSnapshotId.NotFound", "The specified SnapshotId does not exist.", 404)
         size = _int_or(row.get("Size"), bad_size)
         low, high = (5, 2000) if category == "cloud" else (20, 32768)
         if size is None or not low <= size <= high:
             raise bad_size
-        disks.append({
-            "Category": category, "Size": size, "DiskName": row.get("DiskName", ""),
-            "Description": row.get("Description", ""),
-            "PerformanceLevel": _performance_level(row.get("PerformanceLevel"), category, "DataDisk"),
-            "DeleteWithInstance": str(row.get("DeleteWithInstance", "true")).lower() != "false",
-            "Encrypted": str(row.get("Encrypted", "false")).lower() == "true", "SnapshotId": "",
-        })
+        disks.append(
+            {
+                "Category": category,
+                "Size": size,
+                "DiskName": row.get("DiskName", ""),
+                "Description": row.get("Description", ""),
+                "PerformanceLevel": _performance_level(row.get("PerformanceLevel"), category, "DataDisk"),
+                "DeleteWithInstance": str(row.get("DeleteWithInstance", "true")).lower() != "false",
+                "Encrypted": str(row.get("Encrypted", "false")).lower() == "true",
+                "SnapshotId": "",
+            }
+        )
     return disks
 
 
@@ -264,7 +345,9 @@ def _user_data(call: Call) -> str:
     try:
         raw = base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError):
-        raise ApiError("InvalidUserData.Base64FormatInvalid", "The specified UserData is not valid Base64.", 400) from None
+        raise ApiError(
+            "InvalidUserData.Base64FormatInvalid", "The specified UserData is not valid Base64.", 400
+        ) from None
     if len(raw) > USER_DATA_MAX:
         raise ApiError("InvalidUserData.SizeExceeded", "The specified parameter UserData exceeds the size.", 400)
     return data
@@ -272,8 +355,14 @@ def _user_data(call: Call) -> str:
 
 def _spot(call: Call, charge_type: str) -> dict[str, Any]:
     p = call.params
-    strategy = common.enum_or(call, "SpotStrategy", ("NoSpot", "SpotWithPriceLimit", "SpotAsPriceGo"),
-                              "InvalidSpotStrategy", "The specified SpotStrategy is not valid.", default="NoSpot")
+    strategy = common.enum_or(
+        call,
+        "SpotStrategy",
+        ("NoSpot", "SpotWithPriceLimit", "SpotAsPriceGo"),
+        "InvalidSpotStrategy",
+        "The specified SpotStrategy is not valid.",
+        default="NoSpot",
+    )
     if strategy != "NoSpot" and charge_type == "PrePaid":
         raise ApiError("InvalidSpotPrepaid", "The specified Spot type is not support PrePay Instance.", 400)
     bad_limit = ApiError("InvalidSpotPriceLimit", "The specified SpotPriceLimitis not valid.", 400)
@@ -283,11 +372,20 @@ def _spot(call: Call, charge_type: str) -> dict[str, Any]:
         raise bad_limit
     if strategy == "SpotWithPriceLimit" and not limit:
         raise bad_limit
-    duration = p.int("SpotDuration", 1, minimum=0, maximum=6,
-                     error=ApiError("InvalidSpotDuration", "The specified SpotDuration is not valid.", 400))
+    duration = p.int(
+        "SpotDuration",
+        1,
+        minimum=0,
+        maximum=6,
+        error=ApiError("InvalidSpotDuration", "The specified SpotDuration is not valid.", 400),
+    )
     behaviour = p.enum("SpotInterruptionBehavior", ("Terminate", "Stop"), "Terminate")
-    return {"SpotStrategy": strategy, "SpotPriceLimit": limit if strategy == "SpotWithPriceLimit" else 0.0,
-            "SpotDuration": duration if strategy != "NoSpot" else 0, "SpotInterruptionBehavior": behaviour}
+    return {
+        "SpotStrategy": strategy,
+        "SpotPriceLimit": limit if strategy == "SpotWithPriceLimit" else 0.0,
+        "SpotDuration": duration if strategy != "NoSpot" else 0,
+        "SpotInterruptionBehavior": behaviour,
+    }
 
 
 def _auto_release(call: Call, charge_type: str) -> float | None:
@@ -312,16 +410,20 @@ def _private_ip(call: Call, vsw: dict[str, Any], amount: int) -> list[str] | Non
     try:
         first = ipaddress.ip_address(wanted)
     except ValueError:
-        raise ApiError("InvalidPrivateIpAddress.Malformed", 'The specified parameter "PrivateIpAddress" is not valid.',
-                       400) from None
+        raise ApiError(
+            "InvalidPrivateIpAddress.Malformed", 'The specified parameter "PrivateIpAddress" is not valid.', 400
+        ) from None
     net = ipaddress.ip_network(vsw["CidrBlock"])
     addresses = [str(first + k) for k in range(amount)]
     used = call.store.private_ips.get(vsw["VSwitchId"], set())
     for address in addresses:
         host = ipaddress.ip_address(address)
         if host not in net or int(host) < int(net.network_address) + 3 or host >= net.broadcast_address:
-            raise ApiError("InvalidPrivateIpAddress",
-                           "Specified private IP address is not in the CIDR block of virtual switch.", 400)
+            raise ApiError(
+                "InvalidPrivateIpAddress",
+                "Specified private IP address is not in the CIDR block of virtual switch.",
+                400,
+            )
         if address in used:
             raise ApiError("InvalidPrivateIpAddress.Duplicated", "Specified private IP address is duplicated.", 400)
     return addresses
@@ -335,7 +437,8 @@ def _misc(call: Call, charge_type: str) -> dict[str, Any]:
     common.check_resource_group(p.get("ResourceGroupId"))
     credit = p.enum("CreditSpecification", ("Standard", "Unlimited"), "")
     return {
-        "DeletionProtection": protection, "ResourceGroupId": p.get("ResourceGroupId") or "",
+        "DeletionProtection": protection,
+        "ResourceGroupId": p.get("ResourceGroupId") or "",
         "CreditSpecification": credit,
         "HttpEndpoint": p.enum("HttpEndpoint", ("enabled", "disabled"), "enabled"),
         "HttpTokens": p.enum("HttpTokens", ("optional", "required"), "optional"),
@@ -351,21 +454,37 @@ def build_plan(call: Call, run: bool) -> dict[str, Any]:
     min_amount = p.int("MinAmount", None, minimum=1, maximum=100) if run else None
     if min_amount is not None and min_amount > amount:
         raise invalid_parameter("MinAmount")
-    charge_type = common.enum_or(call, "InstanceChargeType", ("PostPaid", "PrePaid"),
-                                 "InvalidInstanceChargeType.ValueNotSupported",
-                                 "The specified InstanceChargeType is not valid.", default="PostPaid")
-    terms = prepaid_terms(call, charge_type, MONTH_PERIODS,
-                          AUTO_RENEW_MONTHS if run else (1, 2, 3, 6, 12))
+    charge_type = common.enum_or(
+        call,
+        "InstanceChargeType",
+        ("PostPaid", "PrePaid"),
+        "InvalidInstanceChargeType.ValueNotSupported",
+        "The specified InstanceChargeType is not valid.",
+        default="PostPaid",
+    )
+    terms = prepaid_terms(call, charge_type, MONTH_PERIODS, AUTO_RENEW_MONTHS if run else (1, 2, 3, 6, 12))
     spot = _spot(call, charge_type)
     image, itype = _image_and_type(call)
     groups = _security_groups(call, region_id, run)
     vsw = _network(call, region_id, groups)
     plan = {
-        "run": run, "RegionId": region_id, "Amount": amount, "InstanceChargeType": charge_type, "terms": terms,
-        "image": image, "itype": itype, "SecurityGroupIds": [g["SecurityGroupId"] for g in groups], "vsw": vsw,
-        "names": _names(call, image, amount, run), "internet": _internet(call), "spot": spot,
-        "system_disk": _system_disk(call, image), "data_disks": _data_disks(call),
-        "tags": common.validate_tags(p.tags()), "UserData": _user_data(call), "misc": _misc(call, charge_type),
+        "run": run,
+        "RegionId": region_id,
+        "Amount": amount,
+        "InstanceChargeType": charge_type,
+        "terms": terms,
+        "image": image,
+        "itype": itype,
+        "SecurityGroupIds": [g["SecurityGroupId"] for g in groups],
+        "vsw": vsw,
+        "names": _names(call, image, amount, run),
+        "internet": _internet(call),
+        "spot": spot,
+        "system_disk": _system_disk(call, image),
+        "data_disks": _data_disks(call),
+        "tags": common.validate_tags(p.tags()),
+        "UserData": _user_data(call),
+        "misc": _misc(call, charge_type),
         "AutoReleaseTs": _auto_release(call, charge_type) if run else None,
     }
     plan["private_ips"] = _private_ip(call, vsw, amount)
@@ -379,12 +498,17 @@ def build_plan(call: Call, run: bool) -> dict[str, Any]:
 
 def _trade_price(call: Call, plan: dict[str, Any]) -> float:
     terms = plan["terms"] or {}
-    unit_price = call.store.price(plan["itype"]["InstanceTypeId"], plan["InstanceChargeType"],
-                                  terms.get("Period", 1), terms.get("PeriodUnit", "Month"))
+    unit_price = call.store.price(
+        plan["itype"]["InstanceTypeId"],
+        plan["InstanceChargeType"],
+        terms.get("Period", 1),
+        terms.get("PeriodUnit", "Month"),
+    )
     return round(unit_price * plan["Amount"], 2)
 
 
 # ---------------------------------------------------------------- create
+
 
 def _expand(pattern: str | None, index: int, amount: int, unique: bool) -> str | None:
     """``name[begin,bits]suffix`` numbering, else UniqueSuffix ``001``... when Amount > 1 (reference 9.1)."""
@@ -393,7 +517,7 @@ def _expand(pattern: str | None, index: int, amount: int, unique: bool) -> str |
     match = re.search(r"\[(\d+),(\d+)\]", pattern)
     if match:
         number = str(int(match.group(1)) + index).zfill(int(match.group(2)))
-        return pattern[:match.start()] + number + pattern[match.end():]
+        return pattern[: match.start()] + number + pattern[match.end() :]
     if unique and amount > 1:
         return f"{pattern}{index + 1:03d}"
     return pattern
@@ -411,21 +535,45 @@ def _new_instance(call: Call, plan: dict[str, Any], index: int, instance_id: str
         default_hostname = default_hostname[:15]
     wanted_ip = plan["private_ips"][index] if plan["private_ips"] else None
     inst: dict[str, Any] = {
-        "InstanceId": instance_id, "RegionId": plan["RegionId"], "ZoneId": vsw["ZoneId"],
+        "InstanceId": instance_id,
+        "RegionId": plan["RegionId"],
+        "ZoneId": vsw["ZoneId"],
         "InstanceName": _expand(names["InstanceName"], index, plan["Amount"], names["UniqueSuffix"]) or instance_id,
         "Description": names["Description"],
         "HostName": (hostname or default_hostname).replace("${instance_id}", instance_id),
-        "ImageId": plan["image"]["ImageId"], "InstanceType": plan["itype"]["InstanceTypeId"],
-        "InstanceChargeType": plan["InstanceChargeType"], "CreationTs": float(int(call.now)), "StartTs": None,
-        "ExpiredTs": None, "AutoReleaseTs": plan["AutoReleaseTs"], "SaleCycle": "",
-        "SecurityGroupIds": list(plan["SecurityGroupIds"]), "VpcId": vsw["VpcId"], "VSwitchId": vsw["VSwitchId"],
-        "PrivateIpAddress": store.allocate_private_ip(vsw, wanted_ip), "PublicIpAddress": "",
-        "NetworkInterfaceId": store.new_id("eni", plan["RegionId"], set()), "MacAddress": store.mac_address(),
-        "SerialNumber": store.serial_number(), "KeyPairName": names["KeyPairName"], "Locks": [],
-        "Tags": dict(plan["tags"]), "UserData": plan["UserData"], "DiskIds": [], "_seq": store.next_seq(),
-        "_stop_mode": None, "Status": "Pending", "_next": [], "_since": call.now, "_seen": False, "_seen_at": 0.0,
-        "StoppedMode": "Not-applicable", "Terms": terms,
-        **plan["internet"], **plan["spot"], **plan["misc"],
+        "ImageId": plan["image"]["ImageId"],
+        "InstanceType": plan["itype"]["InstanceTypeId"],
+        "InstanceChargeType": plan["InstanceChargeType"],
+        "CreationTs": float(int(call.now)),
+        "StartTs": None,
+        "ExpiredTs": None,
+        "AutoReleaseTs": plan["AutoReleaseTs"],
+        "SaleCycle": "",
+        "SecurityGroupIds": list(plan["SecurityGroupIds"]),
+        "VpcId": vsw["VpcId"],
+        "VSwitchId": vsw["VSwitchId"],
+        "PrivateIpAddress": store.allocate_private_ip(vsw, wanted_ip),
+        "PublicIpAddress": "",
+        "NetworkInterfaceId": store.new_id("eni", plan["RegionId"], set()),
+        "MacAddress": store.mac_address(),
+        "SerialNumber": store.serial_number(),
+        "KeyPairName": names["KeyPairName"],
+        "Locks": [],
+        "Tags": dict(plan["tags"]),
+        "UserData": plan["UserData"],
+        "DiskIds": [],
+        "_seq": store.next_seq(),
+        "_stop_mode": None,
+        "Status": "Pending",
+        "_next": [],
+        "_since": call.now,
+        "_seen": False,
+        "_seen_at": 0.0,
+        "StoppedMode": "Not-applicable",
+        "Terms": terms,
+        **plan["internet"],
+        **plan["spot"],
+        **plan["misc"],
     }
     if terms:
         inst["ExpiredTs"] = add_period(call.now, terms["Period"], terms["PeriodUnit"])
@@ -439,12 +587,21 @@ def _new_disks(call: Call, plan: dict[str, Any], inst: dict[str, Any]) -> None:
     for number, (kind, spec) in enumerate(specs):
         disk_id = store.new_id("d", inst["RegionId"], store.disks)
         store.disks[disk_id] = {
-            "DiskId": disk_id, "RegionId": inst["RegionId"], "ZoneId": inst["ZoneId"],
-            "InstanceId": inst["InstanceId"], "Type": kind, "Status": "In_use",
-            "Device": "/dev/xvd" + "abcdefghijklmnopq"[number], "ImageId": inst["ImageId"] if kind == "system" else "",
-            "DiskChargeType": inst["InstanceChargeType"], "IOPS": min(50000, 1800 + 50 * spec["Size"]),
-            "SerialNumber": disk_id[2:], "CreationTs": call.now, "AttachedTs": call.now,
-            "Tags": dict(plan["tags"]), **spec,
+            "DiskId": disk_id,
+            "RegionId": inst["RegionId"],
+            "ZoneId": inst["ZoneId"],
+            "InstanceId": inst["InstanceId"],
+            "Type": kind,
+            "Status": "In_use",
+            "Device": "/dev/xvd" + "abcdefghijklmnopq"[number],
+            "ImageId": inst["ImageId"] if kind == "system" else "",
+            "DiskChargeType": inst["InstanceChargeType"],
+            "IOPS": min(50000, 1800 + 50 * spec["Size"]),
+            "SerialNumber": disk_id[2:],
+            "CreationTs": call.now,
+            "AttachedTs": call.now,
+            "Tags": dict(plan["tags"]),
+            **spec,
         }
         inst["DiskIds"].append(disk_id)
 

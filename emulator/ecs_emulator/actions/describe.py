@@ -16,11 +16,20 @@ from . import common
 Predicate = Callable[[dict[str, Any]], bool]
 
 _EXACT = {  # filter parameter -> instance field (reference 9.3: exact match)
-    "VpcId": "VpcId", "VSwitchId": "VSwitchId", "ZoneId": "ZoneId", "ImageId": "ImageId",
-    "InstanceType": "InstanceType", "KeyPairName": "KeyPairName", "ResourceGroupId": "ResourceGroupId",
+    "VpcId": "VpcId",
+    "VSwitchId": "VSwitchId",
+    "ZoneId": "ZoneId",
+    "ImageId": "ImageId",
+    "InstanceType": "InstanceType",
+    "KeyPairName": "KeyPairName",
+    "ResourceGroupId": "ResourceGroupId",
 }
-_FILTER_KEYS = {"CreationStartTime": ("CreationTs", 1), "CreationEndTime": ("CreationTs", -1),
-                "ExpiredStartTime": ("ExpiredTs", 1), "ExpiredEndTime": ("ExpiredTs", -1)}
+_FILTER_KEYS = {
+    "CreationStartTime": ("CreationTs", 1),
+    "CreationEndTime": ("CreationTs", -1),
+    "ExpiredStartTime": ("ExpiredTs", 1),
+    "ExpiredEndTime": ("ExpiredTs", -1),
+}
 LOCK_REASONS = ("financial", "security", "recycling", "dedicatedhostfinancial", "refunded")
 
 
@@ -60,22 +69,36 @@ def _attribute_filters(call: Call) -> list[Predicate]:
 def _enum_filters(call: Call) -> list[Predicate]:
     p = call.params
     preds: list[Predicate] = []
-    network = p.enum("InstanceNetworkType", ("vpc", "classic"),
-                     error=_not_found_404("InvalidNetworkType.NotFound", "The specified InstanceNetworkType is not found"))
+    network = p.enum(
+        "InstanceNetworkType",
+        ("vpc", "classic"),
+        error=_not_found_404("InvalidNetworkType.NotFound", "The specified InstanceNetworkType is not found"),
+    )
     if network:
         preds.append(lambda i: network == "vpc")
-    charge = p.enum("InstanceChargeType", ("PostPaid", "PrePaid"),
-                    error=_not_found_404("InvalidInstanceChargeType.NotFound",
-                                         "The InstanceChargeType does not exist in our records"))
+    charge = p.enum(
+        "InstanceChargeType",
+        ("PostPaid", "PrePaid"),
+        error=_not_found_404(
+            "InvalidInstanceChargeType.NotFound", "The InstanceChargeType does not exist in our records"
+        ),
+    )
     if charge:
         preds.append(lambda i: i["InstanceChargeType"] == charge)
-    internet = p.enum("InternetChargeType", ("PayByTraffic", "PayByBandwidth"),
-                      error=_not_found_404("InvalidInternetChargeType.ValueNotSupported",
-                                           "The specified InternetChargeType is invalid."))
+    internet = p.enum(
+        "InternetChargeType",
+        ("PayByTraffic", "PayByBandwidth"),
+        error=_not_found_404(
+            "InvalidInternetChargeType.ValueNotSupported", "The specified InternetChargeType is invalid."
+        ),
+    )
     if internet:
         preds.append(lambda i: i["InternetChargeType"] == internet)
-    lock = p.enum("LockReason", LOCK_REASONS,
-                  error=_not_found_404("InvalidLockReason.NotFound", "The specified LockReason is not found"))
+    lock = p.enum(
+        "LockReason",
+        LOCK_REASONS,
+        error=_not_found_404("InvalidLockReason.NotFound", "The specified LockReason is not found"),
+    )
     if lock:
         preds.append(lambda i: lock in i["Locks"])
     return preds
@@ -83,8 +106,12 @@ def _enum_filters(call: Call) -> list[Predicate]:
 
 def _address_filters(call: Call) -> list[Predicate]:
     preds: list[Predicate] = []
-    for name, field in (("PrivateIpAddresses", "PrivateIpAddress"), ("PublicIpAddresses", "PublicIpAddress"),
-                        ("EipAddresses", None), ("InnerIpAddresses", None)):
+    for name, field in (
+        ("PrivateIpAddresses", "PrivateIpAddress"),
+        ("PublicIpAddresses", "PublicIpAddress"),
+        ("EipAddresses", None),
+        ("InnerIpAddresses", None),
+    ):
         values = common.json_ids(call, name, 100)
         if values is not None:
             wanted = set(values)
@@ -109,8 +136,9 @@ def _time_filters(call: Call) -> list[Predicate]:
 
 
 def _status_filter(call: Call) -> str | None:
-    return call.params.enum("Status", STATUSES,
-                            error=_not_found_404("InvalidStatus.NotFound", "The specified Status is not found"))
+    return call.params.enum(
+        "Status", STATUSES, error=_not_found_404("InvalidStatus.NotFound", "The specified Status is not found")
+    )
 
 
 def _candidates(call: Call, region_id: str, ids: list[str] | None) -> list[dict[str, Any]]:
@@ -122,6 +150,7 @@ def _candidates(call: Call, region_id: str, ids: list[str] | None) -> list[dict[
 
 
 # ------------------------------------------------------------ pagination
+
 
 def _cursor_salt(call: Call) -> str:
     return hashlib.md5(f"DescribeInstances|{call.params.get('RegionId', '')}".encode()).hexdigest()[:16]
@@ -214,14 +243,29 @@ def _disk_filters(call: Call) -> list[Predicate]:
     if ids is not None:
         wanted = set(ids)
         preds.append(lambda d: d["DiskId"] in wanted)
-    kind = p.enum("DiskType", ("all", "system", "data"), "all",
-                  ApiError("InvalidDiskType.ValueNotSupported", "The specified disk type is not supported.", 400))
+    kind = p.enum(
+        "DiskType",
+        ("all", "system", "data"),
+        "all",
+        ApiError("InvalidDiskType.ValueNotSupported", "The specified disk type is not supported.", 400),
+    )
     if kind != "all":
         preds.append(lambda d: d["Type"] == kind)
-    category = p.enum("Category", ("all", "cloud", "cloud_efficiency", "cloud_ssd", "cloud_essd", "cloud_auto",
-                                   "cloud_essd_entry", "ephemeral_ssd"), "all",
-                      ApiError("InvalidCategory.ValueNotSupported", "The specified disk category is not supported.",
-                               400))
+    category = p.enum(
+        "Category",
+        (
+            "all",
+            "cloud",
+            "cloud_efficiency",
+            "cloud_ssd",
+            "cloud_essd",
+            "cloud_auto",
+            "cloud_essd_entry",
+            "ephemeral_ssd",
+        ),
+        "all",
+        ApiError("InvalidCategory.ValueNotSupported", "The specified disk category is not supported.", 400),
+    )
     if category != "all":
         preds.append(lambda d: d["Category"] == category)
     status = p.enum("Status", DISK_STATUSES, "All")

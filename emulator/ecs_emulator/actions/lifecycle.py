@@ -22,12 +22,18 @@ Apply = Callable[[Call, dict[str, Any]], None]
 def check_locks(inst: dict[str, Any]) -> None:
     """Reference 8.7: security locks block most operations, financial locks block start/stop/reboot."""
     if "security" in inst["Locks"]:
-        raise ApiError("InstanceLockedForSecurity",
-                       "The specified operation is denied as your instance is locked for security reasons.", 403)
+        raise ApiError(
+            "InstanceLockedForSecurity",
+            "The specified operation is denied as your instance is locked for security reasons.",
+            403,
+        )
     if "financial" in inst["Locks"]:
-        raise ApiError("InstanceExpiredOrInArrears",
-                       "The specified operation is denied as your prepay instance is expired (prepay mode) or in "
-                       "arrears (afterpay mode).", 403)
+        raise ApiError(
+            "InstanceExpiredOrInArrears",
+            "The specified operation is denied as your prepay instance is expired (prepay mode) or in "
+            "arrears (afterpay mode).",
+            403,
+        )
 
 
 def _require(inst: dict[str, Any], *allowed: str) -> None:
@@ -36,6 +42,7 @@ def _require(inst: dict[str, Any], *allowed: str) -> None:
 
 
 # ----------------------------------------------------------------- start
+
 
 def check_start(call: Call, inst: dict[str, Any]) -> None:
     check_locks(inst)
@@ -49,6 +56,7 @@ def apply_start(call: Call, inst: dict[str, Any]) -> None:
 
 
 # ------------------------------------------------------------------ stop
+
 
 def _stopped_mode(call: Call) -> str | None:
     return call.params.enum("StoppedMode", ("StopCharging", "KeepCharging"))
@@ -68,6 +76,7 @@ def apply_stop(call: Call, inst: dict[str, Any]) -> None:
 
 # ---------------------------------------------------------------- reboot
 
+
 def check_reboot(call: Call, inst: dict[str, Any]) -> None:
     check_locks(inst)
     _require(inst, "Running")
@@ -79,10 +88,14 @@ def apply_reboot(call: Call, inst: dict[str, Any]) -> None:
 
 # ---------------------------------------------------------------- delete
 
+
 def deletion_protected() -> ApiError:
     # Message documented only as %s (reference 12); wording chosen in README.
-    return ApiError("InvalidOperation.DeletionProtection",
-                    "The specified instance has deletion protection enabled and cannot be released.", 403)
+    return ApiError(
+        "InvalidOperation.DeletionProtection",
+        "The specified instance has deletion protection enabled and cannot be released.",
+        403,
+    )
 
 
 def charge_type_violation() -> ApiError:
@@ -91,8 +104,11 @@ def charge_type_violation() -> ApiError:
 
 def check_delete(call: Call, inst: dict[str, Any]) -> None:
     if inst["Status"] == "Pending":
-        raise ApiError("IncorrectInstanceStatus.Initializing",
-                       "The specified instance status does not support this operation.", 403)
+        raise ApiError(
+            "IncorrectInstanceStatus.Initializing",
+            "The specified instance status does not support this operation.",
+            403,
+        )
     if inst["DeletionProtection"]:
         raise deletion_protected()
     if inst["InstanceChargeType"] == "PrePaid":
@@ -111,6 +127,7 @@ def apply_delete(call: Call, inst: dict[str, Any]) -> None:
 
 # ----------------------------------------------------------------- glue
 
+
 def _single(call: Call, check: Check, apply: Apply) -> dict:
     inst = common.instance(call)
     check(call, inst)
@@ -126,8 +143,13 @@ def _batch_ids(call: Call) -> list[str]:
 
 
 def _response(inst_id: str, previous: str, current: str, code: str = "200", message: str = "success") -> dict:
-    return {"InstanceId": inst_id, "Code": code, "Message": message, "PreviousStatus": previous,
-            "CurrentStatus": current}
+    return {
+        "InstanceId": inst_id,
+        "Code": code,
+        "Message": message,
+        "PreviousStatus": previous,
+        "CurrentStatus": current,
+    }
 
 
 def _batch(call: Call, check: Check, apply: Apply) -> dict:
@@ -211,4 +233,3 @@ def delete_instances(call: Call) -> dict:
     for inst in instances:
         apply_delete(call, inst)
     return {}
-

@@ -29,12 +29,16 @@ def _sg_replacement(call: Call, inst: dict[str, Any]) -> list[str] | None:
     if len(set(ids)) != len(ids):
         raise invalid_parameter("SecurityGroupIds")
     if len(ids) > MAX_SECURITY_GROUPS:
-        raise ApiError("InstanceSecurityGroupLimitExceeded",
-                       "Exceeding the allowed amount of security groups that an instance can be in.", 400)
+        raise ApiError(
+            "InstanceSecurityGroupLimitExceeded",
+            "Exceeding the allowed amount of security groups that an instance can be in.",
+            400,
+        )
     for sg_id in ids:
         if common.security_group(call, sg_id, inst["RegionId"])["VpcId"] != inst["VpcId"]:
-            raise ApiError("InvalidInstanceId.Mismatch", "Specified instance and security group are not in the same VPC.",
-                           400)
+            raise ApiError(
+                "InvalidInstanceId.Mismatch", "Specified instance and security group are not in the same VPC.", 400
+            )
     return ids
 
 
@@ -71,15 +75,19 @@ def _attribute_changes(call: Call, inst: dict[str, Any]) -> dict[str, Any]:
     if protection is not None:
         if protection and inst["InstanceChargeType"] != "PostPaid":
             # PostPaid only (reference 8.6); the real answer is undocumented (README).
-            raise ApiError("ChargeTypeViolation", "The operation is not permitted due to charge type of the instance.",
-                           403)
+            raise ApiError(
+                "ChargeTypeViolation", "The operation is not permitted due to charge type of the instance.", 403
+            )
         changes["DeletionProtection"] = protection
     credit = p.enum("CreditSpecification", ("Standard", "Unlimited"))
     if credit:
         itype = call.store.catalog.instance_types.get(inst["InstanceType"], {})
         if itype.get("InstanceFamilyLevel") != "CreditEntryLevel":
-            raise ApiError("InvalidParameter.CreditSpecification",
-                           "The specified instance type does not support CreditSpecification.", 400)
+            raise ApiError(
+                "InvalidParameter.CreditSpecification",
+                "The specified instance type does not support CreditSpecification.",
+                400,
+            )
         changes["CreditSpecification"] = credit
     return changes
 
@@ -104,15 +112,19 @@ def allocate_public_ip_address(call: Call) -> dict:
     if inst["PublicIpAddress"]:
         raise ApiError("AllocatedAlready", "There is an IpAddress allocated already for the specified instance.", 403)
     if inst["InternetMaxBandwidthOut"] <= 0:
-        raise ApiError("AllocateIpInvalidInstanceBandwidth",
-                       "OperationDenied The InternetMaxBandwidthOut of the specified instance cannot be less than 0.",
-                       400)
+        raise ApiError(
+            "AllocateIpInvalidInstanceBandwidth",
+            "OperationDenied The InternetMaxBandwidthOut of the specified instance cannot be less than 0.",
+            400,
+        )
     wanted = call.params.get("IpAddress")
     if wanted:
         try:
             ipaddress.IPv4Address(wanted)
         except ValueError:
-            raise ApiError("InvalidIpAddress.Malformed", 'The specified parameter "IpAddress" is not valid.', 400) from None
+            raise ApiError(
+                "InvalidIpAddress.Malformed", 'The specified parameter "IpAddress" is not valid.', 400
+            ) from None
         if wanted in call.store.public_ips:
             raise ApiError("IpInUse", "The specified IP is already in use.", 403)
     if call.params.bool("DryRun", False):
@@ -124,6 +136,7 @@ def allocate_public_ip_address(call: Call) -> dict:
 
 
 # --------------------------------------------------- ModifyInstanceChargeType
+
 
 def _conversion_ids(call: Call) -> list[str]:
     bad = ApiError("InvalidParameter.InstanceIds", "The specified InstanceIds are invalid.", 400)
@@ -141,11 +154,13 @@ def _check_conversion(call: Call, inst: dict[str, Any], target: str) -> None:
     if "financial" in inst["Locks"]:
         raise ApiError("ExpiredInstance", "The specified instance has expired.", 400)
     if inst["Status"] not in ("Running", "Stopped"):
-        raise ApiError("InvalidStatus.ValueNotSupported",
-                       "The current status of the instance does not support this operation.", 400)
+        raise ApiError(
+            "InvalidStatus.ValueNotSupported",
+            "The current status of the instance does not support this operation.",
+            400,
+        )
     if inst["InstanceChargeType"] == target:
-        raise ApiError("InvalidInstanceChargeType.ValueNotSupported",
-                       f"The instance is already {target}.", 400)
+        raise ApiError("InvalidInstanceChargeType.ValueNotSupported", f"The instance is already {target}.", 400)
     if target == "PrePaid" and inst.get("AutoReleaseTs") is not None:
         raise ApiError("ReleaseTimeHaveBeenSet", "The specified instance has been set released time.", 400)
     if target == "PrePaid" and inst["SpotStrategy"] != "NoSpot":
@@ -170,16 +185,25 @@ def _convert(call: Call, inst: dict[str, Any], target: str, terms: dict[str, Any
 def modify_instance_charge_type(call: Call) -> dict:
     common.region(call)
     ids = _conversion_ids(call)
-    target = common.enum_or(call, "InstanceChargeType", ("PrePaid", "PostPaid"),
-                            "InvalidInstanceChargeType.ValueNotSupported",
-                            "The specified InstanceChargeType is not supported.", default="PrePaid")
+    target = common.enum_or(
+        call,
+        "InstanceChargeType",
+        ("PrePaid", "PostPaid"),
+        "InvalidInstanceChargeType.ValueNotSupported",
+        "The specified InstanceChargeType is not supported.",
+        default="PrePaid",
+    )
     terms = prepaid_terms(call, target, CONVERSION_MONTHS)
     auto_pay = call.params.bool("AutoPay", True)
     instances = [common.find_instance(call, instance_id) for instance_id in ids]
     for inst in instances:
         _check_conversion(call, inst, target)
-    fees = {i["InstanceId"]: (call.store.price(i["InstanceType"], "PrePaid", terms["Period"], terms["PeriodUnit"])
-                              if terms else 0.0) for i in instances}
+    fees = {
+        i["InstanceId"]: (
+            call.store.price(i["InstanceType"], "PrePaid", terms["Period"], terms["PeriodUnit"]) if terms else 0.0
+        )
+        for i in instances
+    }
     total = round(sum(fees.values()), 2)
     if auto_pay and total > call.store.balance:
         raise not_enough_balance()
@@ -189,6 +213,9 @@ def modify_instance_charge_type(call: Call) -> dict:
         call.store.balance = round(call.store.balance - total, 2)
         for inst in instances:
             _convert(call, inst, target, terms, bool(call.params.bool("IncludeDataDisks", False)))
-    return {"OrderId": call.store.order_id(),
-            "FeeOfInstances": {"FeeOfInstance": [{"InstanceId": k, "Fee": f"{v:.2f}", "Currency": "CNY"}
-                                                 for k, v in fees.items()]}}
+    return {
+        "OrderId": call.store.order_id(),
+        "FeeOfInstances": {
+            "FeeOfInstance": [{"InstanceId": k, "Fee": f"{v:.2f}", "Currency": "CNY"} for k, v in fees.items()]
+        },
+    }

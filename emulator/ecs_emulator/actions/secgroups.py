@@ -23,13 +23,18 @@ GROUP_CAPACITY = {"normal": 2000, "enterprise": 65536}
 def render_group(store, group: dict[str, Any], counts: Counter) -> dict[str, Any]:
     used = counts.get(group["SecurityGroupId"], 0)
     out = {
-        "SecurityGroupId": group["SecurityGroupId"], "SecurityGroupName": group["SecurityGroupName"],
-        "Description": group["Description"], "SecurityGroupType": group["SecurityGroupType"],
-        "VpcId": group["VpcId"], "CreationTime": second_time(group["CreationTs"]),
-        "ResourceGroupId": group["ResourceGroupId"], "ServiceManaged": False, "EcsCount": used,
+        "SecurityGroupId": group["SecurityGroupId"],
+        "SecurityGroupName": group["SecurityGroupName"],
+        "Description": group["Description"],
+        "SecurityGroupType": group["SecurityGroupType"],
+        "VpcId": group["VpcId"],
+        "CreationTime": second_time(group["CreationTs"]),
+        "ResourceGroupId": group["ResourceGroupId"],
+        "ServiceManaged": False,
+        "EcsCount": used,
         "AvailableInstanceAmount": GROUP_CAPACITY[group["SecurityGroupType"]] - used,
-        "RuleCount": len(group["Permissions"]), "GroupToGroupRuleCount": sum(
-            1 for r in group["Permissions"] if r.get("SourceGroupId")),
+        "RuleCount": len(group["Permissions"]),
+        "GroupToGroupRuleCount": sum(1 for r in group["Permissions"] if r.get("SourceGroupId")),
     }
     if group["Tags"] or store.config.get("untagged_tags_form", "omit") == "empty":
         out["Tags"] = tags_ecs(group["Tags"])
@@ -65,7 +70,9 @@ def describe_security_groups(call: Call) -> dict:
     if call.params.bool("DryRun", False):
         raise dry_run_passed()
     groups.sort(key=lambda g: -g["CreationTs"])
-    counts = Counter(sg for i in store.region_instances(region_id, call.now, observe=True) for sg in i["SecurityGroupIds"])
+    counts = Counter(
+        sg for i in store.region_instances(region_id, call.now, observe=True) for sg in i["SecurityGroupIds"]
+    )
     if call.params.get("NextToken") or call.params.get("MaxResults"):
         page, token = common.token_page(call, groups, common.page_size(call, "MaxResults", 10, 100))
         meta: dict[str, Any] = {"RegionId": region_id, "NextToken": token}  # no TotalCount here (reference 8.4)
@@ -78,8 +85,11 @@ def describe_security_groups(call: Call) -> dict:
 def _check_group_name(value: str | None) -> None:
     if not value:
         return
-    if (not 2 <= len(value) <= 128 or value.startswith(("http://", "https://"))
-            or not re.fullmatch(r"[^\W\d_][\w.:\-]*", value)):
+    if (
+        not 2 <= len(value) <= 128
+        or value.startswith(("http://", "https://"))
+        or not re.fullmatch(r"[^\W\d_][\w.:\-]*", value)
+    ):
         raise ApiError("InvalidSecurityGroupName.Malformed", "Specified security group name is not valid.", 400)
 
 
@@ -102,19 +112,40 @@ def create_security_group(call: Call) -> dict:
         raise dry_run_passed()
     sg_id = store.new_id("sg", region_id, store.security_groups)
     store.security_groups[sg_id] = {
-        "SecurityGroupId": sg_id, "VpcId": vpc_id, "RegionId": region_id,
-        "SecurityGroupName": p.get("SecurityGroupName") or "", "Description": p.get("Description") or "",
-        "SecurityGroupType": kind, "CreationTs": float(int(call.now)),
-        "ResourceGroupId": p.get("ResourceGroupId") or "", "Tags": tags, "Permissions": [],
+        "SecurityGroupId": sg_id,
+        "VpcId": vpc_id,
+        "RegionId": region_id,
+        "SecurityGroupName": p.get("SecurityGroupName") or "",
+        "Description": p.get("Description") or "",
+        "SecurityGroupType": kind,
+        "CreationTs": float(int(call.now)),
+        "ResourceGroupId": p.get("ResourceGroupId") or "",
+        "Tags": tags,
+        "Permissions": [],
     }
     return {"SecurityGroupId": sg_id}
 
 
 # --------------------------------------------------------- AuthorizeSecurityGroup
 
-_RULE_FIELDS = ("IpProtocol", "PortRange", "SourceCidrIp", "Ipv6SourceCidrIp", "SourceGroupId", "SourcePrefixListId",
-                "SourceGroupOwnerAccount", "SourceGroupOwnerId", "DestCidrIp", "Ipv6DestCidrIp", "SourcePortRange",
-                "Policy", "Priority", "NicType", "Description", "PortRangeListId")
+_RULE_FIELDS = (
+    "IpProtocol",
+    "PortRange",
+    "SourceCidrIp",
+    "Ipv6SourceCidrIp",
+    "SourceGroupId",
+    "SourcePrefixListId",
+    "SourceGroupOwnerAccount",
+    "SourceGroupOwnerId",
+    "DestCidrIp",
+    "Ipv6DestCidrIp",
+    "SourcePortRange",
+    "Policy",
+    "Priority",
+    "NicType",
+    "Description",
+    "PortRangeListId",
+)
 
 
 def _raw_rules(call: Call) -> list[dict[str, str]]:
@@ -130,8 +161,9 @@ def _raw_rules(call: Call) -> list[dict[str, str]]:
 
 def _port_range(protocol: str, value: str | None) -> str:
     malformed = ApiError("InvalidIpProtocol.Malformed", 'The specified parameter "PortRange" is not valid.', 400)
-    mismatch = ApiError("OperationDenied",
-                        "The specified IpProtocol does not exist or IpProtocol and PortRange do not match.", 400)
+    mismatch = ApiError(
+        "OperationDenied", "The specified IpProtocol does not exist or IpProtocol and PortRange do not match.", 400
+    )
     match = re.fullmatch(r"(-?\d+)/(-?\d+)", value or "")
     if not match:
         raise malformed
@@ -148,30 +180,39 @@ def _source(call: Call, row: dict[str, str], group: dict[str, Any]) -> dict[str,
     cidr, cidr6 = row.get("SourceCidrIp", ""), row.get("Ipv6SourceCidrIp", "")
     source_group, prefix_list = row.get("SourceGroupId", ""), row.get("SourcePrefixListId", "")
     if not (cidr or cidr6 or source_group or prefix_list):
-        raise ApiError("MissingParameter", 'The input parameter "SourceGroupId" or "SourceCidrIp" cannot be both blank.',
-                       403)
+        raise ApiError(
+            "MissingParameter", 'The input parameter "SourceGroupId" or "SourceCidrIp" cannot be both blank.', 403
+        )
     for value, version in ((cidr, 4), (cidr6, 6)):
         try:
             if value and ipaddress.ip_network(value, strict=False).version != version:
                 raise ValueError
         except ValueError:
-            raise ApiError("InvalidSourceCidrIp.Malformed", 'The specified parameter "SourceCidrIp" is not valid.',
-                           400) from None
+            raise ApiError(
+                "InvalidSourceCidrIp.Malformed", 'The specified parameter "SourceCidrIp" is not valid.', 400
+            ) from None
     if source_group:
         other = call.store.security_groups.get(source_group)
         if other is None or other["RegionId"] != group["RegionId"]:
-            raise ApiError("InvalidSourceGroupId.NotFound", "The SourceGroupId provided does not exist in our records.",
-                           404)
-    return {"SourceCidrIp": cidr, "Ipv6SourceCidrIp": cidr6, "SourceGroupId": source_group,
-            "SourcePrefixListId": prefix_list}
+            raise ApiError(
+                "InvalidSourceGroupId.NotFound", "The SourceGroupId provided does not exist in our records.", 404
+            )
+    return {
+        "SourceCidrIp": cidr,
+        "Ipv6SourceCidrIp": cidr6,
+        "SourceGroupId": source_group,
+        "SourcePrefixListId": prefix_list,
+    }
 
 
 def _rule(call: Call, row: dict[str, str], group: dict[str, Any]) -> dict[str, Any]:
     protocol = (row.get("IpProtocol") or "").upper()
     if protocol not in ("TCP", "UDP", "ICMP", "GRE", "ALL", "ICMPV6"):
-        raise ApiError("InvalidIpProtocol.ValueNotSupported",
-                       "The parameter IpProtocol must be specified with case insensitive TCP, UDP, ICMP, GRE or All.",
-                       400)
+        raise ApiError(
+            "InvalidIpProtocol.ValueNotSupported",
+            "The parameter IpProtocol must be specified with case insensitive TCP, UDP, ICMP, GRE or All.",
+            400,
+        )
     policy = (row.get("Policy") or "accept").lower()
     if policy not in ("accept", "drop"):
         raise ApiError("InvalidPolicy.Malformed", 'The specified parameter "Policy" is not valid.', 400)
@@ -183,15 +224,33 @@ def _rule(call: Call, row: dict[str, str], group: dict[str, Any]) -> dict[str, A
         raise ApiError("InvalidNicType.ValueNotSupported", 'The specified parameter "NicType" is not valid.', 400)
     if len(row.get("Description", "")) > 512:
         raise common.invalid_parameter("Description")
-    return {"IpProtocol": protocol, "PortRange": _port_range(protocol, row.get("PortRange")),
-            **_source(call, row, group), "Policy": policy.capitalize(), "Priority": int(priority),
-            "NicType": nic, "Description": row.get("Description", ""), "Direction": "ingress",
-            "DestCidrIp": row.get("DestCidrIp", ""), "CreateTime": call.now}
+    return {
+        "IpProtocol": protocol,
+        "PortRange": _port_range(protocol, row.get("PortRange")),
+        **_source(call, row, group),
+        "Policy": policy.capitalize(),
+        "Priority": int(priority),
+        "NicType": nic,
+        "Description": row.get("Description", ""),
+        "Direction": "ingress",
+        "DestCidrIp": row.get("DestCidrIp", ""),
+        "CreateTime": call.now,
+    }
 
 
 def _same_rule(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    keys = ("IpProtocol", "PortRange", "SourceCidrIp", "Ipv6SourceCidrIp", "SourceGroupId", "SourcePrefixListId",
-            "Policy", "Priority", "NicType", "DestCidrIp")
+    keys = (
+        "IpProtocol",
+        "PortRange",
+        "SourceCidrIp",
+        "Ipv6SourceCidrIp",
+        "SourceGroupId",
+        "SourcePrefixListId",
+        "Policy",
+        "Priority",
+        "NicType",
+        "DestCidrIp",
+    )
     return all(a.get(k, "") == b.get(k, "") for k in keys)
 
 
@@ -202,8 +261,9 @@ def authorize_security_group(call: Call) -> dict:
     rules = [_rule(call, row, group) for row in _raw_rules(call)]
     new = [r for r in rules if not any(_same_rule(r, old) for old in group["Permissions"])]
     if len(group["Permissions"]) + len(new) > MAX_RULES:
-        raise ApiError("AuthorizationLimitExceed", "The limit of authorization records in the security group reaches.",
-                       403)
+        raise ApiError(
+            "AuthorizationLimitExceed", "The limit of authorization records in the security group reaches.", 403
+        )
     if call.params.bool("DryRun", False):
         raise dry_run_passed()
     group["Permissions"].extend(new)  # an identical rule again is a no-op success (reference 9.21)
@@ -211,6 +271,7 @@ def authorize_security_group(call: Call) -> dict:
 
 
 # ------------------------------------------------------------ Join / Leave
+
 
 def _membership(call: Call) -> tuple[dict[str, Any], dict[str, Any]]:
     inst = common.instance(call)
@@ -226,13 +287,21 @@ def _membership(call: Call) -> tuple[dict[str, Any], dict[str, Any]]:
 def join_security_group(call: Call) -> dict:
     inst, group = _membership(call)
     if group["VpcId"] != inst["VpcId"]:
-        raise ApiError("InvalidInstanceId.Mismatch", "Specified instance and security group are not in the same VPC.", 400)
+        raise ApiError(
+            "InvalidInstanceId.Mismatch", "Specified instance and security group are not in the same VPC.", 400
+        )
     if group["SecurityGroupId"] in inst["SecurityGroupIds"]:
-        raise ApiError("InvalidInstanceId.AlreadyExists",
-                       "The specified instance already exists in the specified security group.", 403)
+        raise ApiError(
+            "InvalidInstanceId.AlreadyExists",
+            "The specified instance already exists in the specified security group.",
+            403,
+        )
     if len(inst["SecurityGroupIds"]) >= MAX_SECURITY_GROUPS:
-        raise ApiError("InstanceSecurityGroupLimitExceeded",
-                       "Exceeding the allowed amount of security groups that an instance can be in.", 400)
+        raise ApiError(
+            "InstanceSecurityGroupLimitExceeded",
+            "Exceeding the allowed amount of security groups that an instance can be in.",
+            400,
+        )
     inst["SecurityGroupIds"].append(group["SecurityGroupId"])
     return {}
 
@@ -243,7 +312,10 @@ def leave_security_group(call: Call) -> dict:
     if group["SecurityGroupId"] not in inst["SecurityGroupIds"]:
         raise ApiError("InstanceNotInSecurityGroup", "The instance not in the group.", 403)
     if len(inst["SecurityGroupIds"]) == 1:
-        raise ApiError("InstanceLastSecurityGroup",
-                       "The specified security group is the last security group for the instance.", 403)
+        raise ApiError(
+            "InstanceLastSecurityGroup",
+            "The specified security group is the last security group for the instance.",
+            403,
+        )
     inst["SecurityGroupIds"].remove(group["SecurityGroupId"])
     return {}

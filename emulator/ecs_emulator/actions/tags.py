@@ -9,9 +9,25 @@ from ..registry import Call, action
 from . import common
 
 RESOURCE_TYPES = (
-    "instance", "disk", "snapshot", "image", "securitygroup", "volume", "eni", "ddh", "ddhcluster", "keypair",
-    "launchtemplate", "reservedinstance", "snapshotpolicy", "elasticityassurance", "capacityreservation",
-    "command", "invocation", "activation", "managedinstance",
+    "instance",
+    "disk",
+    "snapshot",
+    "image",
+    "securitygroup",
+    "volume",
+    "eni",
+    "ddh",
+    "ddhcluster",
+    "keypair",
+    "launchtemplate",
+    "reservedinstance",
+    "snapshotpolicy",
+    "elasticityassurance",
+    "capacityreservation",
+    "command",
+    "invocation",
+    "activation",
+    "managedinstance",
 )
 MAX_TAGS_PER_RESOURCE = 20
 LIST_PAGE_ROWS = 50  # ListTagResources page size is undocumented (reference 8.4); README
@@ -75,8 +91,9 @@ def tag_resources(call: Call) -> dict:
     resources = _resources(call, region_id, resource_type, ids)
     for resource in resources:
         if len({**resource["Tags"], **tags}) > MAX_TAGS_PER_RESOURCE:
-            raise ApiError("OperationDenied.QuotaExceed", "The quota of tags on resource is beyond permitted range.",
-                           400)
+            raise ApiError(
+                "OperationDenied.QuotaExceed", "The quota of tags on resource is beyond permitted range.", 400
+            )
     for resource in resources:
         resource["Tags"].update(tags)  # an existing key is overwritten (reference 9.13)
     return {}

@@ -18,43 +18,72 @@ def _tags_vpc(tags: dict[str, str]) -> dict[str, Any]:
 
 def _vpc_legacy(vpc: dict[str, Any]) -> dict[str, Any]:
     return {
-        "VpcId": vpc["VpcId"], "VpcName": vpc["VpcName"], "RegionId": vpc["RegionId"], "Status": vpc["Status"],
-        "CidrBlock": vpc["CidrBlock"], "UserCidrs": {"UserCidr": []}, "VRouterId": vpc["VRouterId"],
-        "VSwitchIds": {"VSwitchId": list(vpc["VSwitchIds"])}, "IsDefault": vpc["IsDefault"],
-        "Description": vpc["Description"], "CreationTime": second_time(vpc["CreationTs"]),
+        "VpcId": vpc["VpcId"],
+        "VpcName": vpc["VpcName"],
+        "RegionId": vpc["RegionId"],
+        "Status": vpc["Status"],
+        "CidrBlock": vpc["CidrBlock"],
+        "UserCidrs": {"UserCidr": []},
+        "VRouterId": vpc["VRouterId"],
+        "VSwitchIds": {"VSwitchId": list(vpc["VSwitchIds"])},
+        "IsDefault": vpc["IsDefault"],
+        "Description": vpc["Description"],
+        "CreationTime": second_time(vpc["CreationTs"]),
     }
 
 
 def _vpc_full(store, vpc: dict[str, Any]) -> dict[str, Any]:
     out = _vpc_legacy(vpc)
-    out.update({
-        "Ipv6CidrBlock": "", "Ipv6CidrBlocks": {"Ipv6CidrBlock": []},
-        "SecondaryCidrBlocks": {"SecondaryCidrBlock": []},
-        "RouterTableIds": {"RouterTableIds": [vpc["RouteTableId"]]}, "NatGatewayIds": {"NatGatewayIds": []},
-        "ResourceGroupId": vpc["ResourceGroupId"], "OwnerId": store.catalog.owner_id, "CenStatus": "Detached",
-        "DhcpOptionsSetId": "", "DhcpOptionsSetStatus": "", "DnsHostnameStatus": "DISABLED", "EnabledIpv6": False,
-        "Tags": _tags_vpc(vpc["Tags"]),
-    })
+    out.update(
+        {
+            "Ipv6CidrBlock": "",
+            "Ipv6CidrBlocks": {"Ipv6CidrBlock": []},
+            "SecondaryCidrBlocks": {"SecondaryCidrBlock": []},
+            "RouterTableIds": {"RouterTableIds": [vpc["RouteTableId"]]},
+            "NatGatewayIds": {"NatGatewayIds": []},
+            "ResourceGroupId": vpc["ResourceGroupId"],
+            "OwnerId": store.catalog.owner_id,
+            "CenStatus": "Detached",
+            "DhcpOptionsSetId": "",
+            "DhcpOptionsSetStatus": "",
+            "DnsHostnameStatus": "DISABLED",
+            "EnabledIpv6": False,
+            "Tags": _tags_vpc(vpc["Tags"]),
+        }
+    )
     return out
 
 
 def _vswitch_legacy(store, vsw: dict[str, Any]) -> dict[str, Any]:
     return {
-        "VSwitchId": vsw["VSwitchId"], "VSwitchName": vsw["VSwitchName"], "VpcId": vsw["VpcId"],
-        "ZoneId": vsw["ZoneId"], "CidrBlock": vsw["CidrBlock"], "AvailableIpAddressCount": store.vswitch_free_ips(vsw),
-        "Status": vsw["Status"], "IsDefault": vsw["IsDefault"], "Description": vsw["Description"],
-        "CreationTime": second_time(vsw["CreationTs"]), "ResourceGroupId": vsw["ResourceGroupId"],
+        "VSwitchId": vsw["VSwitchId"],
+        "VSwitchName": vsw["VSwitchName"],
+        "VpcId": vsw["VpcId"],
+        "ZoneId": vsw["ZoneId"],
+        "CidrBlock": vsw["CidrBlock"],
+        "AvailableIpAddressCount": store.vswitch_free_ips(vsw),
+        "Status": vsw["Status"],
+        "IsDefault": vsw["IsDefault"],
+        "Description": vsw["Description"],
+        "CreationTime": second_time(vsw["CreationTs"]),
+        "ResourceGroupId": vsw["ResourceGroupId"],
     }
 
 
 def _vswitch_full(store, vsw: dict[str, Any]) -> dict[str, Any]:
     out = _vswitch_legacy(store, vsw)
     route_table = store.vpcs.get(vsw["VpcId"], {}).get("RouteTableId", "")
-    out.update({
-        "Ipv6CidrBlock": "", "OwnerId": store.catalog.owner_id, "NetworkAclId": "", "ShareType": "",
-        "EnabledIpv6": False, "RouteTable": {"RouteTableId": route_table, "RouteTableType": "System"},
-        "Tags": _tags_vpc(vsw["Tags"]),
-    })
+    out.update(
+        {
+            "Ipv6CidrBlock": "",
+            "OwnerId": store.catalog.owner_id,
+            "NetworkAclId": "",
+            "ShareType": "",
+            "EnabledIpv6": False,
+            "RouteTable": {"RouteTableId": route_table, "RouteTableType": "System"},
+            "Tags": _tags_vpc(vsw["Tags"]),
+        }
+    )
     return out
 
 
