@@ -23,7 +23,7 @@ KINDS = ("error", "latency", "reset", "commit_then_drop", "commit_then_error")
 PRESETS: dict[str, tuple[int, str]] = {
     "Throttling": (
         400,
-        "You have made too many requests within a short time; " "your request is denied due to request throttling.",
+        "You have made too many requests within a short time; your request is denied due to request throttling.",
     ),
     "Throttling.User": (400, "Request was denied due to user flow control."),
     "Throttling.Api": (400, "Request was denied due to api flow control."),

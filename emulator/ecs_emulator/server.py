@@ -197,7 +197,7 @@ class App:
         if spec.mutating and ctx.auth.credential.read_only:
             raise ApiError(
                 "Forbidden.RAM",
-                "User not authorized to operate on the specified resource, " "or this API doesn't support RAM.",
+                "User not authorized to operate on the specified resource, or this API doesn't support RAM.",
                 403,
             )
         return spec

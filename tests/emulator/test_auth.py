@@ -188,7 +188,7 @@ def test_read_only_key(emulator):
     body = json_body(raw)
     assert (status, body["Code"]) == (403, "Forbidden.RAM")
     assert body["Message"] == (
-        "User not authorized to operate on the specified resource, " "or this API doesn't support RAM."
+        "User not authorized to operate on the specified resource, or this API doesn't support RAM."
     )
 
 
