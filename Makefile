@@ -21,10 +21,10 @@ PYTEST := -m pytest -p no:cacheprovider
 # Two workers on this kind of machine; suites that start servers use free ports.
 XDIST := -n auto
 # Run by `make test` before the main pytest run, each whatever the others do.
-GATES := sanity lint lint-docs lint-changelog test-oldest
+GATES := sanity lint lint-docs lint-changelog typecheck test-oldest
 
 .PHONY: help venv venv-lint venv-oldest test test-emulator test-unit test-integration \
-	test-packaging test-oldest check sanity lint lint-docs lint-changelog build \
+	test-packaging test-oldest check sanity lint lint-docs lint-changelog typecheck build \
 	demo bench emulator clean
 
 help:
@@ -35,11 +35,12 @@ help:
 	@echo
 	@echo "make test-unit | test-integration | test-emulator | test-packaging   one pytest suite in .venv"
 	@echo "make test-oldest     unit tests + integration smoke tests on the oldest ansible-core (.venv-oldest)"
-	@echo "make check           all static gates: sanity lint lint-docs lint-changelog"
+	@echo "make check           all static gates: sanity lint lint-docs lint-changelog typecheck"
 	@echo "make sanity          ansible-test sanity on a copy of the collection (.tmp/ansible-test)"
 	@echo "make lint            ansible-lint, production profile"
 	@echo "make lint-docs       antsibull-docs lint-collection-docs --plugin-docs"
 	@echo "make lint-changelog  antsibull-changelog lint (fragments and changelog.yaml)"
+	@echo "make typecheck       mypy over plugins/module_utils (Python 3.11 semantics)"
 	@echo "make build           ansible-galaxy collection build into .tmp/dist"
 	@echo "make clean           remove the venvs and scratch directories"
 
@@ -104,7 +105,7 @@ test-oldest: venv-oldest
 
 # --- quality gates
 
-check: sanity lint lint-docs lint-changelog
+check: sanity lint lint-docs lint-changelog typecheck
 
 # All sanity tests, run locally (no --docker: there is no engine here) on the
 # Python of .venv. Per-test virtual environments are cached in .cache/.
@@ -125,6 +126,11 @@ lint-docs: venv-lint
 lint-changelog: venv-lint
 	$(LINT_VENV)/bin/antsibull-changelog lint
 	$(LINT_VENV)/bin/antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
+
+# STYLE.md: module_utils is type-checked, in CI.
+typecheck: venv-lint
+	tree=$$(scripts/collection-tree .tmp/typecheck) && cd "$$tree/../../.." && \
+		$(CURDIR)/$(LINT_VENV)/bin/mypy --config-file $(CURDIR)/pyproject.toml ansible_collections/alicloud/ecs/plugins/module_utils
 
 build: venv
 	$(VENV)/bin/ansible-galaxy collection build --force --output-path .tmp/dist .
