@@ -554,6 +554,8 @@ def action_not_found() -> ApiError:
 
 class RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Keep-alive clients otherwise wait ~40 ms per call on Nagle + delayed ACK.
+    disable_nagle_algorithm = True
     server_version = "ecs-emulator/" + __version__
     sys_version = ""
     timeout = 300  # idle keep-alive connections do not pin a thread forever

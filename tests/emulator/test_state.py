@@ -225,22 +225,18 @@ def test_extra_seed_file_is_merged(tmp_path):
     )
 
 
-def test_describe_100_of_1000_is_fast():
+def test_describe_100_of_1000_by_ids_and_by_status():
+    # Speed is measured by bench/emulator_bench.py, not here: this checks the answers at that size.
     store = Store({"delays": {"Pending": 0, "Starting": 0, "Stopping": 0}})
     ids = []
     for n in range(10):
         ids += api(store, "RunInstances", T0 + n, Amount=100, **RUN)["InstanceIdSets"]["InstanceIdSet"]
     assert len(store.instances) == 1000
-    wanted = json.dumps(ids[::10])
-    api(store, "DescribeInstances", T0 + 20, RegionId="cn-hangzhou", InstanceIds=wanted, PageSize=100)
-    started = time.perf_counter()
-    result = api(store, "DescribeInstances", T0 + 21, RegionId="cn-hangzhou", InstanceIds=wanted, PageSize=100)
-    elapsed = time.perf_counter() - started
-    assert len(result["Instances"]["Instance"]) == 100
-    assert elapsed < 0.05, elapsed
-    started = time.perf_counter()
-    api(store, "DescribeInstances", T0 + 22, RegionId="cn-hangzhou", PageSize=100, Status="Running")
-    assert time.perf_counter() - started < 0.05
+    wanted = ids[::10]
+    result = api(store, "DescribeInstances", T0 + 21, RegionId="cn-hangzhou", InstanceIds=json.dumps(wanted), PageSize=100)
+    assert sorted(i["InstanceId"] for i in result["Instances"]["Instance"]) == sorted(wanted)
+    page = api(store, "DescribeInstances", T0 + 22, RegionId="cn-hangzhou", PageSize=100, Status="Running")
+    assert page["TotalCount"] == 1000 and len(page["Instances"]["Instance"]) == 100
 
 
 def test_implicit_vswitch_serves_the_classic_example(store):

@@ -318,21 +318,3 @@ def test_vpc_version_is_known(emulator):
     body = json_body(raw)
     assert (status, body["Code"]) == (404, "InvalidAction.NotFound")
     assert "&product=Vpc&" in body["Recommend"]
-
-
-@pytest.mark.skipif(not has_action("DescribeInstances"), reason="DescribeInstances handler not written yet")
-def test_describe_100_instances_is_fast(emulator, acs_client):
-    from aliyunsdkecs.request.v20140526.DescribeInstancesRequest import DescribeInstancesRequest
-
-    assert run_instances(emulator, 100)[0] == 200
-    request = DescribeInstancesRequest()
-    request.set_PageSize(100)
-    timings = []
-    for _ in range(5):
-        started = time.perf_counter()
-        body = json.loads(acs_client.do_action_with_exception(request))
-        timings.append(time.perf_counter() - started)
-    assert len(body["Instances"]["Instance"]) == 100
-    assert min(timings) < 0.2  # loose: the target is well under 50 ms
-    server_ms = [c["duration_ms"] for c in emulator.calls("DescribeInstances")]
-    assert min(server_ms) < 100
