@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 CREDENTIALS_SPEC: dict[str, dict[str, Any]] = {
-    "access_key": {"type": "str"},
+    "access_key": {"type": "str", "no_log": False},
     "ca_bundle": {"type": "path"},
     "connect_timeout": {"type": "float"},
     "endpoint": {"type": "str"},

@@ -117,6 +117,12 @@ def delete_instances(client: Any, ids: list[str], force: bool = False) -> None:
         _call(client, "release instances %s" % _ids_text(batch), "DeleteInstances", params)
 
 
+def describe_user_data(client: Any, instance_id: str) -> str:
+    """The instance's user data, Base64 as stored ("" when none)."""
+    body = _call(client, "read the user data of instance %s" % instance_id, "DescribeUserData", {"InstanceId": instance_id})
+    return body.get("UserData") or ""
+
+
 def modify_instance_attribute(client: Any, instance_id: str, attributes: dict[str, Any]) -> None:
     """Sets absolute values, so repeating it is harmless (retried like a read)."""
     _call(client, "modify instance %s" % instance_id, "ModifyInstanceAttribute", dict(attributes, InstanceId=instance_id))

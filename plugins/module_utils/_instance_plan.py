@@ -113,8 +113,7 @@ def creation_params(params: dict[str, Any], stopped: bool) -> dict[str, Any]:
         api["SecurityGroupId"] = groups[0] if groups else None
     else:
         api["SecurityGroupIds"] = groups or None
-    if params.get("user_data") is not None:
-        api["UserData"] = base64.b64encode(params["user_data"].encode("utf-8")).decode("ascii")
+    api["UserData"] = encoded_user_data(params)
     api["SystemDisk"] = _disk(params.get("system_disk")) or None
     api["DataDisk"] = [_disk(disk) for disk in params.get("data_disks") or []] or None
     api["Tag"] = [{"Key": k, "Value": v} for k, v in sorted((params.get("tags") or {}).items())] or None
@@ -173,7 +172,28 @@ def attribute_changes(params: dict[str, Any], instance: dict[str, Any]) -> dict[
         changes["SecurityGroupIds"] = list(groups)
     if params.get("password") and params.get("update_password") == "always":
         changes["Password"] = params["password"]
+    wanted_user_data = encoded_user_data(params)
+    # "UserData" is read separately (DescribeUserData); it can only change while Stopped.
+    if wanted_user_data is not None and "UserData" in instance and instance["UserData"] != wanted_user_data:
+        if instance.get("Status") == "Stopped":
+            changes["UserData"] = wanted_user_data
     return changes
+
+
+def encoded_user_data(params: dict[str, Any]) -> str | None:
+    if params.get("user_data") is None:
+        return None
+    return base64.b64encode(params["user_data"].encode("utf-8")).decode("ascii")
+
+
+def user_data_warnings(params: dict[str, Any], instance: dict[str, Any]) -> list[str]:
+    wanted = encoded_user_data(params)
+    if wanted is None or "UserData" not in instance or instance["UserData"] == wanted or instance.get("Status") == "Stopped":
+        return []
+    return [
+        "%s: user_data differs but can only be changed while the instance is stopped; it was left as is"
+        % instance["InstanceId"]
+    ]
 
 
 def drift_warnings(params: dict[str, Any], instance: dict[str, Any]) -> list[str]:
@@ -269,4 +289,4 @@ def _plan_updates(plan: Plan, params: dict[str, Any], instances: list[dict]) -> 
             plan.untag[instance_id] = remove
         if wanted_charge and wanted_charge != instance.get("InstanceChargeType"):
             plan.charge.append(instance_id)
-        plan.warnings.extend(drift_warnings(params, instance))
+        plan.warnings.extend(drift_warnings(params, instance) + user_data_warnings(params, instance))

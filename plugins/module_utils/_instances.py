@@ -70,7 +70,7 @@ class InstanceRunner:
         errors = validate(self.params)
         if errors:
             raise EcsConfigError("; ".join(errors), operation="validate the task")
-        before = self.settle(self.find())
+        before = self.with_user_data(self.settle(self.find()))
         plan, errors = compute_plan(self.params, before)
         errors += creation_errors(self.params) if plan.create else []
         if errors:
@@ -96,6 +96,12 @@ class InstanceRunner:
         if missing and self.params["state"] != "absent":
             raise EcsConfigError("instance(s) not found: %s" % ", ".join(missing), operation="find instances")
         return list(found.values())
+
+    def with_user_data(self, instances: list[dict]) -> list[dict]:
+        """Attach ``UserData`` (not in DescribeInstances) when the task manages it; never returned."""
+        if self.params.get("user_data") is None or self.params["state"] == "absent":
+            return instances
+        return [dict(i, UserData=ecs.describe_user_data(self.client, i["InstanceId"])) for i in instances]
 
     def settle(self, instances: list[dict]) -> list[dict]:
         """Wait out Pending/Starting/Stopping before acting on state (present leaves states alone)."""

@@ -48,7 +48,8 @@ def normalize_instance(raw: dict[str, Any]) -> dict[str, Any]:
     Shortcuts: ``public_ip`` (first public or EIP address, or None), ``private_ip``,
     ``vpc_id``, ``vswitch_id``, ``security_group_ids``, ``operation_locks`` (reasons).
     """
-    body = {key: value for key, value in raw.items() if key != "Tags"}
+    # UserData is attached by callers that compare it; it may hold secrets, so it is never returned.
+    body = {key: value for key, value in raw.items() if key not in ("Tags", "UserData")}
     result = _rename(camel_dict_to_snake_dict(unwrap_lists(body)))
     result["tags"] = tags_to_dict(raw.get("Tags"))
     vpc = result.pop("vpc_attributes", None) or {}

@@ -17,7 +17,7 @@ description:
     task, so a retried task, a lost response or a concurrent identical run never creates an instance twice.
   - Pay-as-you-go (V(PostPaid)) and subscription (V(PrePaid)) instances are supported.
 author:
-  - alicloud.ecs contributors
+  - alicloud.ecs contributors (@alicloud-ecs)
 attributes:
   check_mode:
     description: Makes no change; a create is validated with the API's C(DryRun).
@@ -207,8 +207,9 @@ options:
     default: on_create
   user_data:
     description:
-      - User data of new instances, as plain text (the module encodes it in Base64).
-      - The covered API cannot read user data back, so existing instances are not changed.
+      - User data, as plain text (the module encodes it in Base64).
+      - Existing instances are compared (C(DescribeUserData)) and changed only while they are stopped; a
+        running instance with other user data produces a warning.
     type: str
   vswitch_id:
     description: VSwitch of new instances. A different VSwitch on an existing instance produces a warning.

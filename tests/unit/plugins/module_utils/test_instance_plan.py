@@ -171,3 +171,16 @@ def test_plan_updates_and_charge():
     plan, _ = p.compute_plan(params(instance_ids=["i-1"], name="web", tags={"y": "2"}, instance_charge_type="PrePaid", period=1), instances)
     assert plan.tag == {"i-1": {"y": "2"}} and plan.untag == {"i-1": ["x"]} and plan.charge == ["i-1"]
     assert plan.create == 0
+
+
+def test_user_data_only_changed_while_stopped():
+    wanted = p.encoded_user_data(params(user_data="hello"))
+    stopped = inst("i-1", "Stopped", UserData="")
+    running = inst("i-2", "Running", UserData="")
+    same = inst("i-3", "Stopped", UserData=wanted)
+    assert p.attribute_changes(params(user_data="hello"), stopped) == {"UserData": wanted}
+    assert p.attribute_changes(params(user_data="hello"), running) == {}
+    assert p.attribute_changes(params(user_data="hello"), same) == {}
+    assert "only be changed while the instance is stopped" in p.user_data_warnings(params(user_data="hello"), running)[0]
+    assert p.user_data_warnings(params(user_data="hello"), stopped) == []
+    assert p.attribute_changes(params(user_data=None), stopped) == {}

@@ -45,6 +45,7 @@ class FakeEcs:
             "InstanceChargeType": params.get("InstanceChargeType", "PostPaid"),
             "DeletionProtection": bool(params.get("DeletionProtection")),
             "ImageId": params.get("ImageId"),
+            "UserData": params.get("UserData", ""),
             "InstanceType": params.get("InstanceType"),
             "SecurityGroupIds": {"SecurityGroupId": list(params.get("SecurityGroupIds") or [params.get("SecurityGroupId")])},
             "Tags": {"Tag": [{"TagKey": t["Key"], "TagValue": t["Value"]} for t in params.get("Tag") or []]},
@@ -139,3 +140,10 @@ class FakeModule:
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)
+
+
+def _describe_user_data(self, params):
+    return {"UserData": self.instances[params["InstanceId"]].get("UserData", "")}
+
+
+FakeEcs.do_DescribeUserData = _describe_user_data

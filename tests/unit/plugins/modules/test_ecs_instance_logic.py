@@ -190,3 +190,16 @@ def test_bad_input_fails_before_any_call(cloud):
     with pytest.raises(EcsConfigError, match="requires image_id"):
         run(cloud, image_id=None)
     assert cloud.mutating_calls() == []
+
+
+def test_user_data_compared_and_never_returned(cloud):
+    result, _ = run(cloud, count=1, state="stopped", user_data="one")
+    instance_id = result["instance_ids"][0]
+    assert "user_data" not in result["instances"][0]
+    result, _ = run(cloud, count=1, state="stopped", user_data="one")
+    assert not result["changed"]
+    result, _ = run(cloud, count=1, state="stopped", user_data="two")
+    assert result["modified_ids"] == [instance_id]
+    run(cloud, count=1, state="running", user_data="two")
+    result, mod = run(cloud, count=1, state="running", user_data="three")
+    assert not result["changed"] and any("user_data differs" in w for w in mod.warnings)
