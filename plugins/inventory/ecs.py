@@ -19,7 +19,7 @@ description:
     override it.
   - The filters are the same as those of M(alicloud.ecs.ecs_instance_info) and apply in every region.
 author:
-  - alicloud.ecs contributors
+  - alicloud.ecs contributors (@alicloud-ecs)
 extends_documentation_fragment:
   - ansible.builtin.constructed
   - ansible.builtin.inventory_cache

@@ -77,7 +77,7 @@ def describe_pages(client: Any, params: dict[str, Any], what: str) -> list[dict]
     """Every instance matching ``params``, following NextToken until it comes back empty."""
     found: list[dict] = []
     token = None
-    for _ in range(MAX_PAGES):
+    for _page in range(MAX_PAGES):
         page = dict(params, MaxResults=PAGE_SIZE, NextToken=token)
         try:
             body = client.call("DescribeInstances", page)

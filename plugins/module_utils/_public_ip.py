@@ -81,8 +81,9 @@ class PublicIpRunner:
         address = public_address(instance)
         if address:
             return self.result(False, address, instance)
-        if not int(instance.get("InternetMaxBandwidthOut") or 0) > 0:
-            raise EcsConfigError(NO_BANDWIDTH % instance_id, operation="allocate a public IP address for instance %s" % instance_id)
+        if int(instance.get("InternetMaxBandwidthOut") or 0) <= 0:
+            what = "allocate a public IP address for instance %s" % instance_id
+            raise EcsConfigError(NO_BANDWIDTH % instance_id, operation=what)
         if self.mod.check_mode:
             return self.result(True, None, instance)
         changed = True

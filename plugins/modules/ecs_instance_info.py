@@ -13,7 +13,7 @@ description:
   - The filters are applied by the API (C(DescribeInstances)); every page of results is read.
   - The instances have exactly the shape M(alicloud.ecs.ecs_instance) returns.
 author:
-  - alicloud.ecs contributors
+  - alicloud.ecs contributors (@alicloud-ecs)
 attributes:
   check_mode:
     description: The module only reads; it runs the same in check mode.

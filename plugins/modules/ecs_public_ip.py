@@ -17,7 +17,7 @@ description:
   - Transitional states (C(Pending), C(Starting), C(Stopping)) are waited out first, for at most
     O(wait_timeout) seconds. Both running and stopped instances can get an address.
 author:
-  - alicloud.ecs contributors
+  - alicloud.ecs contributors (@alicloud-ecs)
 attributes:
   check_mode:
     description: Makes no change and reports whether an address would be allocated.

@@ -72,7 +72,7 @@ def inventory(ansible, workdir: Path, config: dict, *args: str, env: dict | None
     path.write_text(yaml.safe_dump(config))
     cmd = [_ansible_tool("ansible-inventory"), "-i", str(path), *args]
     run_env = dict(env or ansible.env(), ANSIBLE_INVENTORY_UNPARSED_FAILED="1", ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED="1")
-    return subprocess.run(cmd, env=run_env, capture_output=True, text=True, cwd=workdir, timeout=300)
+    return subprocess.run(cmd, env=run_env, capture_output=True, text=True, cwd=workdir, timeout=300, check=False)
 
 
 def listed(proc) -> dict:

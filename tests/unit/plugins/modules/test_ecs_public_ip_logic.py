@@ -108,7 +108,7 @@ def test_transitional_states_are_waited_out_first():
     client.statuses["i-1"] = ["Starting", "Starting", "Running"]
     result = run(client, instance_id="i-1")
     assert result["changed"] and result["instance"]["status"] == "Running"
-    describes = [a for a, _ in client.calls[: client.calls.index(("AllocatePublicIpAddress", {"InstanceId": "i-1"}))]]
+    describes = [action for action, _params in client.calls[: client.calls.index(("AllocatePublicIpAddress", {"InstanceId": "i-1"}))]]
     assert describes.count("DescribeInstances") == 3
 
 
