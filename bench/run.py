@@ -28,6 +28,7 @@ import argparse
 import collections
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -114,13 +115,30 @@ class Playbooks:
         self.env = env
 
     def run(self, playbook: str, extra_vars: dict[str, Any] | None = None) -> tuple[float, float, subprocess.CompletedProcess]:
-        """(wall seconds, epoch start, process) of one ansible-playbook run."""
+        """(wall seconds, epoch start, process) of one ansible-playbook run; ``self.cpu`` = its CPU seconds."""
         cmd = [tool("ansible-playbook"), "-i", "localhost,", "-c", "local", str(PLAYBOOKS / playbook)]
         cmd += ["-e", json.dumps({"ansible_python_interpreter": sys.executable, **(extra_vars or {})})]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started_epoch = time.time()
         started = time.monotonic()
         proc = subprocess.run(cmd, env=self.env, capture_output=True, text=True, cwd=self.workdir, timeout=900)
-        return time.monotonic() - started, started_epoch, proc
+        wall = time.monotonic() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        # Children's CPU (ansible-playbook, its workers and the module): steadier than wall time on a busy machine.
+        self.cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        return wall, started_epoch, proc
+
+    def baseline(self, playbook: str, times: int) -> dict[str, Any]:
+        """Median wall and CPU of ``times`` runs of a playbook without ecs_instance tasks."""
+        walls, cpus = [], []
+        for _ in range(times):
+            wall, _started, proc = self.run(playbook)
+            if proc.returncode != 0:
+                raise SystemExit("%s failed:\n%s%s" % (playbook, proc.stdout, proc.stderr))
+            walls.append(wall)
+            cpus.append(self.cpu)
+        return {"wall_s": round(statistics.median(walls), 3), "cpu_s": round(statistics.median(cpus), 3),
+                "samples_s": [round(w, 3) for w in walls]}
 
 
 def recap_changed(stdout: str) -> int | None:
@@ -220,7 +238,8 @@ def run_lifecycle(books: Playbooks, emu: Emulator, n: int, rep: int) -> list[dic
         counts = collections.Counter(c["action"] for c in calls)
         stamps = sorted(c["timestamp"] for c in calls)
         row = {
-            "n": n, "rep": rep, "op": op, "state": state, "wall_s": round(wall, 3), "floor_s": floor,
+            "n": n, "rep": rep, "op": op, "state": state, "wall_s": round(wall, 3), "cpu_s": round(books.cpu, 3),
+            "floor_s": floor,
             "calls": dict(sorted(counts.items())), "total_calls": len(calls),
             "mutating_calls": sum(v for k, v in counts.items() if k in MUTATING),
             "errors": sum(1 for c in calls if c.get("code")),
@@ -257,6 +276,7 @@ def summarize(runs: list[dict], startup: float, classic: dict[int, dict]) -> lis
         entry = {
             "n": n, "op": op, "reps": len(rows), "wall_s": round(wall, 2),
             "wall_min_s": round(min(r["wall_s"] for r in rows), 2), "wall_max_s": round(max(r["wall_s"] for r in rows), 2),
+            "cpu_s": _median(rows, "cpu_s"),
             "floor_s": floor, "task_s": round(wall - startup, 2),
             "ratio_to_floor": round(wall / floor, 2) if floor else None,
             "task_ratio_to_floor": round((wall - startup) / floor, 2) if floor else None,
@@ -288,38 +308,49 @@ def _num(value: float) -> float | int:
 
 # --------------------------------------------------------------------------- report
 
-def markdown(table: list[dict], classic: dict[int, dict], startup: float, meta: dict) -> str:
+def markdown(table: list[dict], classic: dict[int, dict], baselines: dict[str, dict], meta: dict) -> str:
+    startup, ping = baselines["empty"]["wall_s"], baselines["ping"]["wall_s"]
     lines = [
-        "| N | operation | wall s | floor s | wall / floor | vs classic | API calls | calls / instance |",
-        "|---:|---|---:|---:|---|---|---|---:|",
+        "| N | operation | wall s | floor s | wall / floor | vs classic | API calls | calls / instance | CPU s |",
+        "|---:|---|---:|---:|---|---|---|---:|---:|",
     ]
     for row in table:
-        ratio = ("%.2fx" % row["ratio_to_floor"]) if row["ratio_to_floor"] else "+%.2f s" % row["overhead_s"]
         if row["ratio_to_floor"]:
-            ratio += " (task %.2fx)" % row["task_ratio_to_floor"]
+            ratio = "%.2fx (task %.2fx)" % (row["ratio_to_floor"], row["task_ratio_to_floor"])
+        else:
+            ratio = "+%.2f s (task +%.2f s)" % (row["overhead_s"], row["task_s"])
         versus = ""
         if "speedup_vs_classic" in row:
             versus = "%.1fx faster (%.0f s%s)" % (row["speedup_vs_classic"], row["classic_wall_s"],
                                                  "" if row["classic_measured"] else ", extrapolated")
-        lines.append("| %d | %s | %.2f | %g | %s | %s | %s | %.2f |" % (
+        lines.append("| %d | %s | %.2f | %g | %s | %s | %s | %.2f | %.2f |" % (
             row["n"], row["op"], row["wall_s"], row["floor_s"], ratio, versus, _calls_text(row["calls"]),
-            row["calls_per_instance"]))
+            row["calls_per_instance"], row["cpu_s"] or 0))
     for n, row in sorted(classic.items()):
-        lines.append("| %d | classic create (CreateInstance, sleep 10) | %s | 5 | %.1fx | 1x | %s | %.2f |" % (
+        lines.append("| %d | classic flow: create to Running + public IP | %s | 5 | %.1fx | 1x | %s | %.2f | |" % (
             n, ("%.1f" % row["wall_s"]) + ("" if row["measured"] else " (extrapolated)"), row["wall_s"] / 5.0,
             _calls_text(row["calls"]), sum(row["calls"].values()) / n))
+    biggest = max((r["n"] for r in table), default=None)
+    lines += ["", "Where the time goes at N=%s (medians, seconds): ansible-playbook start to the first API call, "
+              "first to last API call, last API call to exit." % biggest, "",
+              "| operation | wall | before first call | API span | after last call | floor |", "|---|---:|---:|---:|---:|---:|"]
+    for row in (r for r in table if r["n"] == biggest):
+        lines.append("| %s | %.2f | %.2f | %.2f | %.2f | %g |" % (row["op"], row["wall_s"], row["first_call_after_s"] or 0,
+                                                               row["api_span_s"] or 0, row["after_last_call_s"] or 0, row["floor_s"]))
     rerun = [r for r in table if r["op"] == "re-run"]
     lines += [
         "",
-        "Floors: the emulator's transition time (Pending %(Pending)g s, Starting %(Starting)g s, Stopping %(Stopping)g s); "
-        "re-run and delete have none, so their column shows the absolute time." % DELAYS,
-        "Wall = one `ansible-playbook` run (median of %d); \"task\" = wall minus ansible-playbook startup "
-        "(empty playbook: %.2f s)." % (meta["repeat"], startup),
+        "Floor: the emulator's transition time (Pending %(Pending)g s, Starting %(Starting)g s, Stopping %(Stopping)g s); "
+        "re-run and delete have none, so they show the absolute overhead." % DELAYS,
+        "Wall: one `ansible-playbook` run of one `alicloud.ecs.ecs_instance` task, median of %d. Task: wall minus "
+        "ansible-playbook startup (empty playbook %.2f s). CPU: ansible-playbook + module processes." % (meta["repeat"], startup),
+        "Classic flow: bench/classic_flow.py, one instance after another, in parallel on a second emulator with the same delays.",
     ]
     if rerun:
-        lines.append("Module overhead per task (no-change re-run): %s." % ", ".join(
-            "N=%d %.2f s wall = %.2f s startup + %.2f s task" % (r["n"], r["wall_s"], startup, r["task_s"]) for r in rerun))
-    lines.append("Load average at start / end: %s / %s on %d CPUs." % (
+        lines.append("Per-task overhead (no-change re-run): %s; of that, ansible-playbook startup %.2f s and a trivial "
+                     "module task (ansible.builtin.ping) %.2f s more." % (
+                         ", ".join("N=%d %.2f s" % (r["n"], r["wall_s"]) for r in rerun), startup, ping - startup))
+    lines.append("Load average (1/5/15 min) at start %s, at end %s, on %d CPUs." % (
         " ".join("%.2f" % v for v in meta["load_start"]), " ".join("%.2f" % v for v in meta["load_end"]), meta["cpus"]))
     return "\n".join(lines)
 
@@ -386,18 +417,22 @@ def main(argv: list[str] | None = None) -> int:
                 log("classic flow running in the background for N=%s (about 40 s per instance)" % ",".join(map(str, classic_sizes)))
             books = Playbooks(collections_path, emu, work)
             books.run("empty.yml")  # warm the file cache before timing anything
-            startups = []
-            for _ in range(5):
-                wall, _started, proc = books.run("empty.yml")
-                if proc.returncode != 0:
-                    raise SystemExit("empty playbook failed:\n" + proc.stdout + proc.stderr)
-                startups.append(wall)
-            startup = statistics.median(startups)
-            log("ansible-playbook startup (empty playbook): %.2f s (median of 5: %s)" % (startup, ", ".join("%.2f" % s for s in startups)))
+            samples: dict[str, list[dict]] = {"empty": [], "ping": []}
             runs: list[dict] = []
             for rep in range(repeat):
+                # Baselines in every repetition, so that they see the same machine load as the runs.
+                for playbook in samples:
+                    samples[playbook].append(books.baseline(playbook + ".yml", 3))
+                log("baselines: empty playbook %.2f s, ping %.2f s" % (samples["empty"][-1]["wall_s"], samples["ping"][-1]["wall_s"]))
                 for n in sizes:
                     runs.extend(run_lifecycle(books, emu, n, rep))
+            baselines = {
+                name: {"wall_s": round(statistics.median(w for b in items for w in b["samples_s"]), 3),
+                       "cpu_s": round(statistics.median(b["cpu_s"] for b in items), 3),
+                       "samples_s": [w for b in items for w in b["samples_s"]]}
+                for name, items in samples.items()
+            }
+            startup = baselines["empty"]["wall_s"]
             if runner:
                 log("waiting for the classic flow to finish")
                 runner.join()
@@ -410,13 +445,12 @@ def main(argv: list[str] | None = None) -> int:
         meta["duration_s"] = round(time.monotonic() - began, 1)
         table = summarize(runs, startup, classic)
         targets = check_targets(table, classic)
-        report = markdown(table, classic, startup, meta)
+        report = markdown(table, classic, baselines, meta)
         print(report)
         print()
         for target in targets:
             print("- target %s: %s (%s)" % ("MET" if target["met"] else "NOT MET", target["target"], target["value"]))
-        output = {"meta": meta, "startup_s": round(startup, 3), "startup_samples_s": [round(s, 3) for s in startups],
-                  "table": table, "classic": classic, "targets": targets, "runs": runs, "markdown": report}
+        output = {"meta": meta, "baselines": baselines, "table": table, "classic": classic, "targets": targets, "runs": runs, "markdown": report}
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(output, indent=2) + "\n")
         log("wrote %s in %.0f s" % (args.json, meta["duration_s"]))
