@@ -1,0 +1,33 @@
+"""Reliability fixtures: the installed collection (integration suite), one emulator per test, a runner."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.integration.conftest import collections_dir  # noqa: F401 - fixture reused as is
+
+from .support import Runner, new_emulator
+
+
+@pytest.fixture
+def emu():
+    """A private emulator: zero delays, only this test's instances and calls."""
+    emulator = new_emulator()
+    try:
+        yield emulator
+    finally:
+        emulator.close()
+
+
+@pytest.fixture
+def runner(collections_dir: Path, emu, tmp_path: Path) -> Runner:  # noqa: F811 - the imported fixture
+    return Runner(collections_dir, emu, tmp_path)
+
+
+@pytest.fixture
+def name(request: pytest.FixtureRequest) -> str:
+    """A unique instance name (2-128 chars, starts with a letter)."""
+    return "rel-%s-%s" % (request.node.originalname.replace("_", "-")[:30], uuid.uuid4().hex[:6])
