@@ -101,7 +101,7 @@ class Ansible:
         cmd = [_ansible_tool("ansible-playbook"), "-i", "localhost,", "-c", "local", str(path)]
         cmd += ["-e", json.dumps({"ansible_python_interpreter": sys.executable, **(extra_vars or {})})]
         cmd += ["-" + "v" * verbosity] if verbosity else []
-        return subprocess.run(cmd, env=env or self.env(), capture_output=True, text=True, cwd=self.workdir, timeout=900)
+        return subprocess.run(cmd, env=env or self.env(), capture_output=True, text=True, cwd=self.workdir, timeout=900, check=False)
 
     def module(self, args: dict[str, Any], check: bool = False, diff: bool = False, env: dict | None = None, verbosity: int = 0):
         """Run ecs_instance once; returns (result dict, completed process)."""

@@ -28,10 +28,10 @@ def assert_clean_failure(result, proc):
 
 
 def test_second_run_of_ten_makes_no_mutating_call(ansible, emulator, create_args):
-    result, _ = ansible.module(dict(create_args, count=10, state="running"))
+    result, _proc = ansible.module(dict(create_args, count=10, state="running"))
     assert result["changed"] and len(result["created_ids"]) == 10
     emulator.clear_calls()
-    result, _ = ansible.module(dict(create_args, count=10, state="running"))
+    result, _proc = ansible.module(dict(create_args, count=10, state="running"))
     calls = emulator.calls()
     assert not result["changed"] and mutating_calls(calls) == []
     assert actions(calls).count("DescribeInstances") <= 2
@@ -43,7 +43,7 @@ def test_hundred_instances_one_run_instances_and_batched_polls(ansible, emulator
     emulator.clear_calls()
     with emulator_delays(emulator, {"Pending": 1.0, "Starting": 4.0, "Stopping": 0}):
         started = time.monotonic()
-        result, _ = ansible.module(dict(create_args, count=100, state="running"))
+        result, _proc = ansible.module(dict(create_args, count=100, state="running"))
         elapsed = time.monotonic() - started
     assert len(result["created_ids"]) == 100
     assert {i["status"] for i in result["instances"]} == {"Running"}
@@ -61,7 +61,7 @@ def test_hundred_instances_one_run_instances_and_batched_polls(ansible, emulator
 def test_lost_response_creates_nothing_twice(ansible, emulator, create_args):
     emulator.faults({"action": "RunInstances", "kind": "commit_then_drop", "count": 1})
     emulator.clear_calls()
-    result, _ = ansible.module(dict(create_args, count=2))
+    result, _proc = ansible.module(dict(create_args, count=2))
     assert result["changed"] and len(result["created_ids"]) == 2
     run = [c for c in emulator.calls() if c["action"] == "RunInstances"]
     assert len(run) == 2 and len({c["parameters"]["ClientToken"] for c in run}) == 1
@@ -76,7 +76,7 @@ def test_retried_task_after_a_failed_run_creates_nothing_twice(ansible, emulator
     assert "InternalError" in result["msg"] and "RequestId" in result["msg"]
     assert result["failure"]["code"] == "InternalError" and result["failure"]["request_id"]
     emulator.control("DELETE", "faults")
-    result, _ = ansible.module(dict(create_args, count=2))
+    result, _proc = ansible.module(dict(create_args, count=2))
     assert len(named(emulator, create_args["name"])) == 2
     assert result["created_ids"] == []
     ansible.module(dict(name=create_args["name"], state="absent", force_release=True))
@@ -91,7 +91,7 @@ def test_concurrent_identical_runs_create_once(ansible, emulator, create_args, t
         command = [_ansible_tool("ansible-playbook"), "-i", "localhost,", "-c", "local", str(path),
                    "-e", json.dumps({"ansible_python_interpreter": ansible_python(ansible)})]
         procs = [subprocess.Popen(command, env=ansible.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                  cwd=tmp_path) for _ in range(3)]
+                                  cwd=tmp_path) for _copy in range(3)]
         outputs = [p.communicate(timeout=300)[0] for p in procs]
     assert all(p.returncode == 0 for p in procs), outputs
     assert len(named(emulator, create_args["name"])) == 3
@@ -105,17 +105,17 @@ def ansible_python(ansible):
 
 
 def test_create_after_delete_creates_again(ansible, emulator, create_args):
-    first, _ = ansible.module(dict(create_args, count=1))
+    first, _proc = ansible.module(dict(create_args, count=1))
     ansible.module(dict(name=create_args["name"], state="absent", force_release=True))
     emulator.clear_calls()
-    second, _ = ansible.module(dict(create_args, count=1))
+    second, _proc = ansible.module(dict(create_args, count=1))
     assert second["changed"] and len(second["created_ids"]) == 1
     assert second["created_ids"] != first["created_ids"]
     run = [c for c in emulator.calls() if c["action"] == "RunInstances"]
     # The first token replays the released instance; the next one creates.
     assert len(run) == 2 and run[0]["parameters"]["ClientToken"] != run[1]["parameters"]["ClientToken"]
     assert len(named(emulator, create_args["name"])) == 1
-    third, _ = ansible.module(dict(create_args, count=1))
+    third, _proc = ansible.module(dict(create_args, count=1))
     assert not third["changed"]
     ansible.module(dict(name=create_args["name"], state="absent", force_release=True))
 
@@ -126,9 +126,9 @@ def test_throttling_and_conflicts_are_retried(ansible, emulator, create_args):
         {"action": "RunInstances", "kind": "error", "code": "ServiceUnavailable", "count": 1},
         {"action": "StopInstances", "kind": "error", "code": "OperationConflict", "count": 1},
     ])
-    result, _ = ansible.module(dict(create_args, count=1, state="running"))
+    result, _proc = ansible.module(dict(create_args, count=1, state="running"))
     assert not result.get("failed") and len(result["created_ids"]) == 1
-    result, _ = ansible.module(dict(name=create_args["name"], state="stopped"))
+    result, _proc = ansible.module(dict(name=create_args["name"], state="stopped"))
     assert not result.get("failed") and len(result["stopped_ids"]) == 1
     emulator.control("DELETE", "faults")
     ansible.module(dict(name=create_args["name"], state="absent"))
@@ -153,14 +153,14 @@ def test_credentials_from_profile_file(ansible, emulator, create_args, tmp_path)
     ]}))
     env = ansible.env(credentials=False, ALICLOUD_CONFIG_FILE=str(config))
     del env["ALICLOUD_REGION"]
-    result, _ = ansible.module(dict(create_args, count=1), env=env)
+    result, _proc = ansible.module(dict(create_args, count=1), env=env)
     assert result["changed"], result
     env["ALICLOUD_PROFILE"] = "sts"
     result, proc = ansible.module(dict(name=create_args["name"], state="stopped"), env=env, verbosity=4)
     assert result["changed"], result
     output = proc.stdout + proc.stderr
     assert STS_KEY[1] not in output and STS_KEY[2] not in output
-    result, _ = ansible.module(dict(name=create_args["name"], state="absent", profile="emu", profile_file=str(config)),
+    result, _proc = ansible.module(dict(name=create_args["name"], state="absent", profile="emu", profile_file=str(config)),
                                env=ansible.env())
     assert result["changed"]
 
@@ -169,7 +169,7 @@ def test_credentials_from_sdk_env_family(ansible, emulator, create_args):
     env = ansible.env(credentials=False, ALIBABA_CLOUD_ACCESS_KEY_ID=DEFAULT_KEY[0],
                       ALIBABA_CLOUD_ACCESS_KEY_SECRET=DEFAULT_KEY[1], ALIBABA_CLOUD_REGION_ID="cn-beijing")
     del env["ALICLOUD_REGION"]
-    result, _ = ansible.module(dict(name=create_args["name"], state="absent"), env=env)
+    result, _proc = ansible.module(dict(name=create_args["name"], state="absent"), env=env)
     assert not result.get("failed") and not result["changed"]
 
 
@@ -205,8 +205,7 @@ def test_bad_input_creates_nothing(ansible, emulator, create_args):
 
 
 def test_api_error_message_names_code_message_and_request_id(ansible, emulator, create_args):
-    result, proc = ansible.module(dict(create_args, vswitch_id="vsw-missing", check_mode_ignored=None) if False else
-                                  dict(create_args, vswitch_id="vsw-missing"))
+    result, proc = ansible.module(dict(create_args, vswitch_id="vsw-missing"))
     assert_clean_failure(result, proc)
     assert result["msg"].startswith("Failed to create instances: InvalidVSwitchId.NotFound: ")
     assert "(RequestId " in result["msg"]
@@ -227,31 +226,31 @@ def test_secrets_never_shown_at_vvvv(ansible, emulator, create_args):
 
 
 def test_diff_mode_and_check_mode_updates(ansible, emulator, create_args):
-    created, _ = ansible.module(dict(create_args))
+    created, _proc = ansible.module(dict(create_args))
     assert created["changed"], created
     emulator.clear_calls()
     ids = created["instance_ids"]
-    result, _ = ansible.module(dict(instance_ids=ids, description="new text", tags={"k": "v"}), check=True, diff=True)
+    result, _proc = ansible.module(dict(instance_ids=ids, description="new text", tags={"k": "v"}), check=True, diff=True)
     assert not result.get("failed"), result
     (instance_id,) = result["instance_ids"]
     assert result["changed"] and mutating_calls(emulator.calls()) == []
     assert result["diff"]["before"][instance_id]["description"] != "new text"
     assert result["diff"]["after"][instance_id] == dict(result["diff"]["before"][instance_id], description="new text", tags={"k": "v"})
-    result, _ = ansible.module(dict(instance_ids=ids, description="new text", tags={"k": "v"}), diff=True)
+    result, _proc = ansible.module(dict(instance_ids=ids, description="new text", tags={"k": "v"}), diff=True)
     assert result["changed"] and result["diff"]["after"][instance_id]["description"] == "new text"
     ansible.module(dict(name=create_args["name"], state="absent", force_release=True))
 
 
 def test_charge_type_conversion_and_security_groups_by_ids(ansible, emulator, create_args):
-    created, _ = ansible.module(dict(create_args, state="stopped"))
+    created, _proc = ansible.module(dict(create_args, state="stopped"))
     ids = created["instance_ids"]
-    result, _ = ansible.module(dict(instance_ids=ids, instance_charge_type="PrePaid", period=1))
+    result, _proc = ansible.module(dict(instance_ids=ids, instance_charge_type="PrePaid", period=1))
     assert result["changed"] and result["instances"][0]["instance_charge_type"] == "PrePaid"
-    result, _ = ansible.module(dict(instance_ids=ids, instance_charge_type="PrePaid", period=1))
+    result, _proc = ansible.module(dict(instance_ids=ids, instance_charge_type="PrePaid", period=1))
     assert not result["changed"]
-    result, _ = ansible.module(dict(instance_ids=ids, instance_charge_type="PostPaid"))
+    result, _proc = ansible.module(dict(instance_ids=ids, instance_charge_type="PostPaid"))
     assert result["changed"] and result["instances"][0]["instance_charge_type"] == "PostPaid"
-    result, _ = ansible.module(dict(instance_ids=ids, state="absent"))
+    result, _proc = ansible.module(dict(instance_ids=ids, state="absent"))
     assert result["deleted_ids"] == ids
 
 
@@ -263,14 +262,35 @@ def test_wait_timeout_names_each_late_instance(ansible, emulator, create_args):
     assert set(result["failure"]["pending"]) == set(result["created_ids"])
     assert all(i in result["msg"] for i in result["created_ids"]) and "Starting" in result["msg"]
     assert result["changed"]
-    result, _ = ansible.module(dict(name=create_args["name"], state="absent", force_release=True))
+    result, _proc = ansible.module(dict(name=create_args["name"], state="absent", force_release=True))
     assert len(result["deleted_ids"]) == 2
 
 
 def test_wait_false_returns_before_running(ansible, emulator, create_args):
     with emulator_delays(emulator, {"Pending": 2.0, "Starting": 2.0, "Stopping": 0}):
-        result, _ = ansible.module(dict(create_args, state="running", wait=False))
+        result, _proc = ansible.module(dict(create_args, state="running", wait=False))
         assert result["instances"][0]["status"] in ("Pending", "Starting")
-        result, _ = ansible.module(dict(name=create_args["name"], state="stopped"))
+        result, _proc = ansible.module(dict(name=create_args["name"], state="stopped"))
     assert result["instances"][0]["status"] == "Stopped" and result["stopped_ids"]
     ansible.module(dict(name=create_args["name"], state="absent"))
+
+
+def test_user_data_changed_only_while_stopped(ansible, emulator, create_args):
+    created, _proc = ansible.module(dict(create_args, state="stopped", user_data="#!/bin/sh\necho one"))
+    assert created["changed"] and "user_data" not in created["instances"][0]
+    again, _proc = ansible.module(dict(create_args, state="stopped", user_data="#!/bin/sh\necho one"))
+    assert not again["changed"]
+    emulator.clear_calls()
+    changed, _proc = ansible.module(dict(create_args, state="stopped", user_data="#!/bin/sh\necho two"))
+    assert changed["modified_ids"] == created["instance_ids"]
+    modify = [c for c in emulator.calls() if c["action"] == "ModifyInstanceAttribute"]
+    assert len(modify) == 1 and modify[0]["parameters"]["UserData"]
+    ansible.module(dict(name=create_args["name"], state="absent"))
+
+
+def test_sts_credentials_from_env(ansible, emulator, create_args):
+    env = ansible.env(credentials=False, ALICLOUD_ACCESS_KEY=STS_KEY[0], ALICLOUD_SECRET_KEY=STS_KEY[1],
+                      ALICLOUD_SECURITY_TOKEN=STS_KEY[2])
+    result, proc = ansible.module(dict(name=create_args["name"], state="absent"), env=env, verbosity=4)
+    assert not result.get("failed") and not result["changed"], result
+    assert STS_KEY[2] not in proc.stdout + proc.stderr

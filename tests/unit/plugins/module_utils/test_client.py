@@ -34,7 +34,11 @@ def profile_file(tmp_path):
     [
         ({"access_key": "o-ak", "secret_key": "o-sk", "region": "cn-hangzhou"}, ENV_KEYS, ("o-ak", "o-sk", "cn-hangzhou", "options")),
         ({}, ENV_KEYS, ("env-ak", "env-sk", "cn-beijing", "environment")),
-        ({}, {"ALIBABA_CLOUD_ACCESS_KEY_ID": "a2", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "s2", "ALIBABA_CLOUD_REGION_ID": "us-west-1"}, ("a2", "s2", "us-west-1", "environment")),
+        (
+            {},
+            {"ALIBABA_CLOUD_ACCESS_KEY_ID": "a2", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "s2", "ALIBABA_CLOUD_REGION_ID": "us-west-1"},
+            ("a2", "s2", "us-west-1", "environment"),
+        ),
         ({"access_key": "o-ak"}, ENV_KEYS, ("o-ak", "env-sk", "cn-beijing", "options")),
     ],
 )

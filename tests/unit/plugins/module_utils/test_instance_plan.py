@@ -111,7 +111,10 @@ def test_attribute_changes():
     instance = inst("i-1", Description="old", HostName="h", DeletionProtection=True, SecurityGroupIds={"SecurityGroupId": ["sg-1"]})
     assert p.attribute_changes(params(description="old", host_name="h", deletion_protection=True, security_group_ids=["sg-1"]), instance) == {}
     changes = p.attribute_changes(
-        params(instance_ids=["i-1"], name="new", description="d", deletion_protection=False, security_group_ids=["sg-2"], password="x", update_password="always"),
+        params(
+            instance_ids=["i-1"], name="new", description="d", deletion_protection=False,
+            security_group_ids=["sg-2"], password="x", update_password="always",
+        ),
         instance,
     )
     assert changes == {"InstanceName": "new", "Description": "d", "DeletionProtection": False, "SecurityGroupIds": ["sg-2"], "Password": "x"}
@@ -147,7 +150,11 @@ def test_plan_count_up_and_nothing_to_do():
 
 
 def test_plan_surplus_kept_unless_asked_newest_first():
-    instances = [inst("i-old", created="2026-01-01T00:00Z"), inst("i-new", created="2026-02-01T00:00Z", Status="Stopped"), inst("i-mid", created="2026-01-15T00:00Z")]
+    instances = [
+        inst("i-old", created="2026-01-01T00:00Z"),
+        inst("i-new", created="2026-02-01T00:00Z", Status="Stopped"),
+        inst("i-mid", created="2026-01-15T00:00Z"),
+    ]
     plan, _ = p.compute_plan(params(count=1), instances)
     assert not plan.changed
     plan, _ = p.compute_plan(params(count=1, remove_surplus=True), instances)
