@@ -6,6 +6,8 @@ import json
 import re
 import uuid
 
+import pytest
+
 from .conftest import ROOT
 
 RECAP = re.compile(r"^localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
@@ -18,6 +20,7 @@ def recap(stdout: str) -> dict[str, int]:
     return {"ok": ok, "changed": changed, "unreachable": unreachable, "failed": failed}
 
 
+@pytest.mark.smoke
 def test_classic_flow_runs_and_is_idempotent(ansible, emulator, tmp_path):
     name = "test_classic_flow_%s" % uuid.uuid4().hex[:8]
     playbook = ROOT / "playbooks" / "classic_flow.yml"

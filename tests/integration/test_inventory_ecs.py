@@ -84,6 +84,7 @@ def group_hosts(data: dict, group: str) -> list[str]:
     return sorted(data.get(group, {}).get("hosts", []))
 
 
+@pytest.mark.smoke
 def test_list_and_graph_with_keyed_groups_compose_and_hostnames(ansible, emulator, suite):
     name, work, instances = suite["name"], suite["work"], suite["instances"]
     web1_ip = instances[name + "-web-1"]["PublicIpAddress"]["IpAddress"][0]
