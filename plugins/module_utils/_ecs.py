@@ -64,7 +64,7 @@ def _matches(instance: dict, name: str | None, tags: dict[str, str] | None) -> b
     if name is not None and instance.get("InstanceName") != name:
         return False
     actual = {t.get("TagKey"): t.get("TagValue") or "" for t in instance.get("Tags", {}).get("Tag", [])}
-    return all(actual.get(key) == (value or "") for key, value in (tags or {}).items())
+    return all(actual.get(key) == ("" if value is None else str(value)) for key, value in (tags or {}).items())
 
 
 def describe_instances_by_ids(client: Any, ids: list[str]) -> dict[str, dict]:

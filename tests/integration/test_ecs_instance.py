@@ -160,8 +160,8 @@ def test_credentials_from_profile_file(ansible, emulator, create_args, tmp_path)
     assert result["changed"], result
     output = proc.stdout + proc.stderr
     assert STS_KEY[1] not in output and STS_KEY[2] not in output
-    result, _proc = ansible.module(dict(name=create_args["name"], state="absent", profile="emu", profile_file=str(config)),
-                               env=ansible.env())
+    args = dict(name=create_args["name"], state="absent", profile="emu", profile_file=str(config))
+    result, _proc = ansible.module(args, env=ansible.env())
     assert result["changed"]
 
 
@@ -241,9 +241,24 @@ def test_diff_mode_and_check_mode_updates(ansible, emulator, create_args):
     ansible.module(dict(name=create_args["name"], state="absent", force_release=True))
 
 
+def create_security_group(emulator):
+    from aliyunsdkecs.request.v20140526.CreateSecurityGroupRequest import CreateSecurityGroupRequest
+
+    request = CreateSecurityGroupRequest()
+    request.set_VpcId("vpc-2zeemudefault")
+    request.set_SecurityGroupName("test-second-group")
+    body = emulator.acs_client(region="cn-beijing").do_action_with_exception(request)
+    return json.loads(body)["SecurityGroupId"]
+
+
 def test_charge_type_conversion_and_security_groups_by_ids(ansible, emulator, create_args):
     created, _proc = ansible.module(dict(create_args, state="stopped"))
     ids = created["instance_ids"]
+    second = create_security_group(emulator)
+    result, _proc = ansible.module(dict(instance_ids=ids, security_group_ids=[second]))
+    assert result["changed"] and result["instances"][0]["security_group_ids"] == [second]
+    result, _proc = ansible.module(dict(instance_ids=ids, security_group_ids=[second]))
+    assert not result["changed"]
     result, _proc = ansible.module(dict(instance_ids=ids, instance_charge_type="PrePaid", period=1))
     assert result["changed"] and result["instances"][0]["instance_charge_type"] == "PrePaid"
     result, _proc = ansible.module(dict(instance_ids=ids, instance_charge_type="PrePaid", period=1))

@@ -198,7 +198,7 @@ def make_client(outcomes, retry_timeout=120):
 
 
 def test_call_builds_real_sdk_request():
-    client, _ = make_client([{"RequestId": "x", "Instances": {"Instance": []}}])
+    client, _unused = make_client([{"RequestId": "x", "Instances": {"Instance": []}}])
     client.call("DescribeInstances", {"InstanceIds": '["i-1"]', "PageSize": 100})
     request = client._acs.requests[0]
     assert type(request).__name__ == "DescribeInstancesRequest"
@@ -223,7 +223,7 @@ def test_ambiguous_error_not_retried_for_non_idempotent_call():
 
 def test_connection_error_retried_for_token_call_and_scrubbed():
     err = ClientException("SDK.HttpError", "HTTPConnectionPool: Max retries exceeded with url: /?AccessKeyId=a&SecurityToken=TOKEN&Signature=zz (Caused by x)")
-    client, _ = make_client([err, {"InstanceIdSets": {"InstanceIdSet": ["i-1"]}}])
+    client, _unused = make_client([err, {"InstanceIdSets": {"InstanceIdSet": ["i-1"]}}])
     assert client.call("RunInstances", {"ClientToken": "t"})["InstanceIdSets"]["InstanceIdSet"] == ["i-1"]
     assert all(r.get_query_params()["ClientToken"] == "t" for r in client._acs.requests)
 
@@ -239,14 +239,14 @@ def test_budget_exhausted_reports_attempts_and_no_secret():
 
 
 def test_dry_run_success_codes():
-    client, _ = make_client([("DryRunOperation", 400, {}), ("DRYRUN.SUCCESS", 400, {})])
+    client, _unused = make_client([("DryRunOperation", 400, {}), ("DRYRUN.SUCCESS", 400, {})])
     assert client.call("RunInstances", {}, dry_run=True)["DryRun"] is True
     assert client.call("StartInstances", {}, dry_run=True)["DryRun"] is True
     assert client._acs.requests[0].get_query_params()["DryRun"] == "true"
 
 
 def test_server_error_message_format():
-    client, _ = make_client([("InvalidImageId.NotFound", 404, {})])
+    client, _unused = make_client([("InvalidImageId.NotFound", 404, {})])
     with pytest.raises(EcsApiError) as info:
         client.call("RunInstances", {})
     info.value.operation = "create instances"

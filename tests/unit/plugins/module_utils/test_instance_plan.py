@@ -145,7 +145,7 @@ def test_state_actions(state, expected):
 def test_plan_count_up_and_nothing_to_do():
     plan, errors = p.compute_plan(params(count=3), [inst("i-1")])
     assert (plan.create, errors, plan.changed) == (2, [], True)
-    plan, _ = p.compute_plan(params(count=1), [inst("i-1")])
+    plan, _unused = p.compute_plan(params(count=1), [inst("i-1")])
     assert not plan.changed
 
 
@@ -155,9 +155,9 @@ def test_plan_surplus_kept_unless_asked_newest_first():
         inst("i-new", created="2026-02-01T00:00Z", Status="Stopped"),
         inst("i-mid", created="2026-01-15T00:00Z"),
     ]
-    plan, _ = p.compute_plan(params(count=1), instances)
+    plan, _unused = p.compute_plan(params(count=1), instances)
     assert not plan.changed
-    plan, _ = p.compute_plan(params(count=1, remove_surplus=True), instances)
+    plan, _unused = p.compute_plan(params(count=1, remove_surplus=True), instances)
     assert plan.delete == ["i-mid", "i-new"] and plan.stop_before_delete == ["i-mid"]
 
 
@@ -175,7 +175,7 @@ def test_plan_absent_and_blockers():
 
 def test_plan_updates_and_charge():
     instances = [inst("i-1", Tags={"Tag": [{"TagKey": "x", "TagValue": "1"}]}, InstanceChargeType="PostPaid")]
-    plan, _ = p.compute_plan(params(instance_ids=["i-1"], name="web", tags={"y": "2"}, instance_charge_type="PrePaid", period=1), instances)
+    plan, _unused = p.compute_plan(params(instance_ids=["i-1"], name="web", tags={"y": "2"}, instance_charge_type="PrePaid", period=1), instances)
     assert plan.tag == {"i-1": {"y": "2"}} and plan.untag == {"i-1": ["x"]} and plan.charge == ["i-1"]
     assert plan.create == 0
 

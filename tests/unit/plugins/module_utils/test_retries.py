@@ -48,7 +48,7 @@ def test_parse_retry_after(value, expected):
 def test_backoff_bounds(attempt):
     rng = random.Random(attempt)
     ceiling = min(r.MAX_DELAY, r.BASE_DELAY * 2**attempt)
-    for _ in range(50):
+    for _unused in range(50):
         delay = r.backoff_delay(attempt, rng=rng)
         assert ceiling / 2 <= delay <= ceiling <= r.MAX_DELAY
 

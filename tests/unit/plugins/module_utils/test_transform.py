@@ -56,3 +56,13 @@ def test_unwrap_keeps_real_single_key_dicts():
 def test_sorted_stably():
     raws = [dict(RAW, InstanceId="i-2"), dict(RAW, InstanceId="i-1"), dict(RAW, InstanceId="i-0", CreationTime="2026-01-02T00:00Z")]
     assert [i["instance_id"] for i in normalize_instances(raws)] == ["i-1", "i-2", "i-0"]
+
+
+def test_identity_match_is_exact_and_string_typed():
+    from ansible_collections.alicloud.ecs.plugins.module_utils._ecs import _matches
+
+    instance = {"InstanceName": "web", "Tags": {"Tag": [{"TagKey": "n", "TagValue": "1"}, {"TagKey": "e", "TagValue": ""}]}}
+    assert _matches(instance, "web", {"n": 1, "e": None})
+    assert not _matches(instance, "web*", None)
+    assert not _matches(instance, "web", {"n": "2"})
+    assert not _matches(dict(instance, Tags={"Tag": []}), "web", {"n": "1"})

@@ -59,7 +59,7 @@ class FakeEcs:
         return self.tokens[key]
 
     def do_RunInstances(self, params):
-        ids = self._token("RunInstances", params, lambda: [self._new(params, "Running") for _ in range(params["Amount"])])
+        ids = self._token("RunInstances", params, lambda: [self._new(params, "Running") for _unused in range(params["Amount"])])
         return {"InstanceIdSets": {"InstanceIdSet": ids}}
 
     def do_CreateInstance(self, params):

@@ -40,17 +40,17 @@ def cloud():
 
 
 def test_create_then_repeat_is_idempotent(cloud):
-    result, _ = run(cloud, count=3, state="running", tags={"env": "t"})
+    result, _unused = run(cloud, count=3, state="running", tags={"env": "t"})
     assert result["changed"] and len(result["created_ids"]) == 3
-    assert [a for a, _ in cloud.calls].count("RunInstances") == 1
+    assert [a for a, _params in cloud.calls].count("RunInstances") == 1
     cloud.calls.clear()
-    result, _ = run(cloud, count=3, state="running", tags={"env": "t"})
+    result, _unused = run(cloud, count=3, state="running", tags={"env": "t"})
     assert not result["changed"] and cloud.mutating_calls() == []
     assert result["instance_ids"] == sorted(result["instance_ids"], key=lambda i: cloud.instances[i]["CreationTime"])
 
 
 def test_check_mode_makes_no_mutating_call_and_dry_runs_create(cloud):
-    result, _ = run(cloud, check_mode=True, diff=True, count=2)
+    result, _unused = run(cloud, check_mode=True, diff=True, count=2)
     assert result["changed"] and cloud.mutating_calls() == [] and cloud.instances == {}
     dry = [p for a, p in cloud.calls if a == "RunInstances"]
     assert dry and dry[0]["DryRun"] and dry[0]["Amount"] == 2 and "ClientToken" not in dry[0]
@@ -62,23 +62,23 @@ def test_lost_response_is_replayed_not_duplicated(cloud):
     # Same task, same existing set: the token is the same, so even a blind second create replays.
     cloud.instances.clear()
     cloud.tokens_before = dict(cloud.tokens)
-    result, _ = run(cloud, count=2)
+    result, _unused = run(cloud, count=2)
     # The replayed ids were released: the stale token is replaced and new instances are created.
     assert len(result["created_ids"]) == 2 and len(cloud.instances) == 2
-    assert [a for a, _ in cloud.calls].count("RunInstances") == 3
+    assert [a for a, _params in cloud.calls].count("RunInstances") == 3
 
 
 def test_idempotent_parameter_mismatch_moves_to_next_token(cloud):
     cloud.fail_next["RunInstances"] = [EcsApiError("IdempotentParameterMismatch", "x", http_status=400)]
-    result, _ = run(cloud, count=1)
+    result, _unused = run(cloud, count=1)
     assert len(result["created_ids"]) == 1
     tokens = [p["ClientToken"] for a, p in cloud.calls if a == "RunInstances"]
     assert len(set(tokens)) == 2
 
 
 def test_stopped_state_uses_create_instance_with_extra_groups(cloud):
-    result, _ = run(cloud, state="stopped", count=2, security_group_ids=["sg-1", "sg-2"])
-    actions = [a for a, _ in cloud.calls]
+    result, _unused = run(cloud, state="stopped", count=2, security_group_ids=["sg-1", "sg-2"])
+    actions = [a for a, _params in cloud.calls]
     assert actions.count("CreateInstance") == 2 and actions.count("ModifyInstanceAttribute") == 2
     assert all(i["status"] == "Stopped" for i in result["instances"])
     assert all(i["security_group_ids"] == ["sg-1", "sg-2"] for i in result["instances"])
@@ -86,23 +86,23 @@ def test_stopped_state_uses_create_instance_with_extra_groups(cloud):
 
 def test_state_transitions_and_restarted_always_changed(cloud):
     run(cloud, count=2, state="running")
-    result, _ = run(cloud, count=2, state="stopped")
+    result, _unused = run(cloud, count=2, state="stopped")
     assert len(result["stopped_ids"]) == 2
-    result, _ = run(cloud, count=2, state="stopped")
+    result, _unused = run(cloud, count=2, state="stopped")
     assert not result["changed"]
-    result, _ = run(cloud, count=2, state="restarted")
+    result, _unused = run(cloud, count=2, state="restarted")
     assert result["changed"] and len(result["restarted_ids"]) == 2
-    result, _ = run(cloud, count=2, state="restarted")
+    result, _unused = run(cloud, count=2, state="restarted")
     assert result["changed"]
 
 
 def test_absent_stops_then_releases_and_is_idempotent(cloud):
     run(cloud, count=2, state="running")
     cloud.calls.clear()
-    result, _ = run(cloud, state="absent")
+    result, _unused = run(cloud, state="absent")
     assert len(result["deleted_ids"]) == 2 and cloud.instances == {}
-    assert [a for a, _ in cloud.calls if a in ("StopInstances", "DeleteInstances")] == ["StopInstances", "DeleteInstances"]
-    result, _ = run(cloud, state="absent")
+    assert [a for a, _params in cloud.calls if a in ("StopInstances", "DeleteInstances")] == ["StopInstances", "DeleteInstances"]
+    result, _unused = run(cloud, state="absent")
     assert not result["changed"]
 
 
@@ -110,7 +110,7 @@ def test_force_release_skips_stop(cloud):
     run(cloud, count=1, state="running")
     cloud.calls.clear()
     run(cloud, state="absent", force_release=True)
-    assert "StopInstances" not in [a for a, _ in cloud.calls]
+    assert "StopInstances" not in [a for a, _params in cloud.calls]
     assert [p for a, p in cloud.calls if a == "DeleteInstances"][0]["Force"] is True
 
 
@@ -119,7 +119,7 @@ def test_deletion_protection_blocks_then_turned_off(cloud):
     with pytest.raises(EcsConfigError, match="deletion protection"):
         run(cloud, state="absent")
     assert cloud.mutating_calls() == ["RunInstances"]
-    result, _ = run(cloud, state="absent", deletion_protection=False)
+    result, _unused = run(cloud, state="absent", deletion_protection=False)
     assert result["deleted_ids"] and cloud.instances == {}
 
 
@@ -127,35 +127,35 @@ def test_prepaid_release_requires_conversion(cloud):
     run(cloud, count=1, instance_charge_type="PrePaid", period=1)
     with pytest.raises(EcsConfigError, match="convert_prepaid_on_delete"):
         run(cloud, state="absent")
-    result, _ = run(cloud, state="absent", convert_prepaid_on_delete=True)
+    result, _unused = run(cloud, state="absent", convert_prepaid_on_delete=True)
     conversions = [p for a, p in cloud.calls if a == "ModifyInstanceChargeType"]
     assert conversions[0]["InstanceChargeType"] == "PostPaid" and conversions[0]["ClientToken"]
     assert cloud.instances == {}
 
 
 def test_updates_tags_name_and_charge_type_by_ids(cloud):
-    created, _ = run(cloud, count=1, tags={"a": "1", "b": "2"})
+    created, _unused = run(cloud, count=1, tags={"a": "1", "b": "2"})
     ids = created["instance_ids"]
-    result, _ = run(cloud, instance_ids=ids, name="renamed", tags={"a": "9"}, purge_tags=True, instance_charge_type="PrePaid", period=1)
+    result, _unused = run(cloud, instance_ids=ids, name="renamed", tags={"a": "9"}, purge_tags=True, instance_charge_type="PrePaid", period=1)
     assert result["modified_ids"] == ids
     (instance,) = result["instances"]
     assert instance["instance_name"] == "renamed" and instance["tags"] == {"a": "9"} and instance["instance_charge_type"] == "PrePaid"
     cloud.calls.clear()
-    result, _ = run(cloud, instance_ids=ids, name="renamed", tags={"a": "9"}, instance_charge_type="PrePaid", period=1)
+    result, _unused = run(cloud, instance_ids=ids, name="renamed", tags={"a": "9"}, instance_charge_type="PrePaid", period=1)
     assert not result["changed"] and cloud.mutating_calls() == []
 
 
 def test_count_down_with_remove_surplus(cloud):
     run(cloud, count=3, state="running")
-    result, _ = run(cloud, count=1)
+    result, _unused = run(cloud, count=1)
     assert not result["changed"] and len(result["instances"]) == 3
-    result, _ = run(cloud, count=1, remove_surplus=True, force_release=True)
+    result, _unused = run(cloud, count=1, remove_surplus=True, force_release=True)
     assert len(result["deleted_ids"]) == 2 and len(cloud.instances) == 1
 
 
 def test_drift_warning_and_unknown_ids(cloud):
     run(cloud, count=1)
-    _, mod = run(cloud, count=1, instance_type="ecs.t2")
+    _result, mod = run(cloud, count=1, instance_type="ecs.t2")
     assert any("instance_type is ecs.t1 but the task asks for ecs.t2" in w for w in mod.warnings)
     with pytest.raises(EcsConfigError, match="not found: i-nope"):
         run(cloud, instance_ids=["i-nope"], name=None)
@@ -179,9 +179,9 @@ def test_ambiguous_start_converges_by_rereading(cloud):
         raise EcsApiError("InternalError", "lost", http_status=500)
 
     cloud.do_StartInstances = start_then_fail
-    result, _ = run(cloud, count=1, state="running")
+    result, _unused = run(cloud, count=1, state="running")
     assert result["started_ids"] == [instance_id]
-    assert [a for a, _ in cloud.calls].count("StartInstances") == 1
+    assert [a for a, _params in cloud.calls].count("StartInstances") == 1
 
 
 def test_bad_input_fails_before_any_call(cloud):
@@ -193,12 +193,12 @@ def test_bad_input_fails_before_any_call(cloud):
 
 
 def test_user_data_compared_and_never_returned(cloud):
-    result, _ = run(cloud, count=1, state="stopped", user_data="one")
+    result, _unused = run(cloud, count=1, state="stopped", user_data="one")
     instance_id = result["instance_ids"][0]
     assert "user_data" not in result["instances"][0]
-    result, _ = run(cloud, count=1, state="stopped", user_data="one")
+    result, _unused = run(cloud, count=1, state="stopped", user_data="one")
     assert not result["changed"]
-    result, _ = run(cloud, count=1, state="stopped", user_data="two")
+    result, _unused = run(cloud, count=1, state="stopped", user_data="two")
     assert result["modified_ids"] == [instance_id]
     run(cloud, count=1, state="running", user_data="two")
     result, mod = run(cloud, count=1, state="running", user_data="three")
