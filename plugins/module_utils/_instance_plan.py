@@ -83,6 +83,9 @@ class Plan:
 def validate(params: dict[str, Any]) -> list[str]:
     """Errors found without calling the API (the arg spec covers the rest)."""
     errors = []
+    if not params.get("instance_ids") and not params.get("name"):
+        # An explicit null passes required_one_of; without this guard the identity would be "every instance".
+        errors.append("one of instance_ids or name is required (and must not be empty)")
     if not 0 <= params["count"] <= MAX_COUNT:
         errors.append("count must be between 0 and %d, got %d" % (MAX_COUNT, params["count"]))
     if params.get("instance_charge_type") != "PrePaid":

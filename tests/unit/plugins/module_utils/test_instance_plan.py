@@ -34,6 +34,8 @@ def inst(instance_id, status="Running", created="2026-01-01T00:00Z", **extra):
     "kwargs,fragment",
     [
         ({"count": -1}, "count must be between 0 and 1000"),
+        ({"name": None}, "one of instance_ids or name is required"),
+        ({"name": "", "instance_ids": []}, "one of instance_ids or name is required"),
         ({"count": 1001}, "count must be between 0 and 1000"),
         ({"period": 1}, "period only apply with instance_charge_type=PrePaid"),
         ({"instance_charge_type": "PostPaid", "auto_renew": True}, "auto_renew only apply"),
