@@ -70,8 +70,11 @@ class InstanceRunner:
         errors = validate(self.params)
         if errors:
             raise EcsConfigError("; ".join(errors), operation="validate the task")
-        before = self.with_user_data(self.settle(self.find()))
+        before = self.with_user_data(self.find())
         plan, errors = compute_plan(self.params, before)
+        if self.must_settle(plan, before):
+            before = self.settle(before)
+            plan, errors = compute_plan(self.params, before)
         errors += creation_errors(self.params) if plan.create else []
         if errors:
             raise EcsConfigError("; ".join(errors), operation="plan the change")
@@ -103,12 +106,18 @@ class InstanceRunner:
             return instances
         return [dict(i, UserData=ecs.describe_user_data(self.client, i["InstanceId"])) for i in instances]
 
+    def must_settle(self, plan: Plan, instances: list[dict]) -> bool:
+        """Acting on a transitional instance waits first; present leaves untouched ones alone."""
+        busy = {i["InstanceId"] for i in instances if i.get("Status") in TRANSITIONAL_STATUSES}
+        if not busy:
+            return False
+        if self.params["state"] != "present" or plan.delete:
+            return True
+        return bool(busy & (set(plan.modify) | set(plan.tag) | set(plan.untag) | set(plan.charge)))
+
     def settle(self, instances: list[dict]) -> list[dict]:
-        """Wait out Pending/Starting/Stopping before acting on state (present leaves states alone)."""
-        acting = self.params["state"] != "present" or self.params.get("remove_surplus")
+        """Wait until no instance is Pending/Starting/Stopping; released ones drop out."""
         busy = [i["InstanceId"] for i in instances if i.get("Status") in TRANSITIONAL_STATUSES]
-        if not (acting and busy):
-            return instances
         seen = self.waiter.wait(busy, "settled", self.params["wait_timeout"])
         return [seen.get(i["InstanceId"], i) for i in instances if i["InstanceId"] not in seen or seen[i["InstanceId"]]]
 

@@ -203,3 +203,38 @@ def test_user_data_compared_and_never_returned(cloud):
     run(cloud, count=1, state="running", user_data="two")
     result, mod = run(cloud, count=1, state="running", user_data="three")
     assert not result["changed"] and any("user_data differs" in w for w in mod.warnings)
+
+
+class SlowCloud(FakeEcs):
+    """Instances stay Starting for the first describe calls."""
+
+    def __init__(self):
+        super().__init__()
+        self.busy_reads = 0
+
+    def do_DescribeInstances(self, params):
+        body = super().do_DescribeInstances(params)
+        if self.busy_reads > 0:
+            self.busy_reads -= 1
+            for instance in body["Instances"]["Instance"]:
+                instance["Status"] = "Starting"
+        return body
+
+
+@pytest.mark.parametrize(
+    "extra,settles",
+    [
+        ({}, False),
+        ({"description": "new"}, True),
+        ({"state": "stopped"}, True),
+        ({"state": "absent", "force_release": True}, True),
+    ],
+)
+def test_transitional_instances_are_waited_out_only_when_acted_on(extra, settles):
+    cloud = SlowCloud()
+    run(cloud, count=1)
+    cloud.busy_reads = 2
+    cloud.calls.clear()
+    run(cloud, count=1, **extra)
+    describes = [a for a, _params in cloud.calls].count("DescribeInstances")
+    assert (describes >= 3) is settles
