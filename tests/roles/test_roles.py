@@ -142,3 +142,49 @@ def test_credentials_from_role_variables_through_module_defaults(runner, emulato
     assert "RunInstances" in actions and "DeleteInstances" in actions
     assert {c["access_key_id"] for c in emulator.calls()} == {DEFAULT_KEY[0]}
     assert DEFAULT_KEY[1] not in result.stdout + result.stderr
+
+
+def test_public_ip_for_an_instance_that_has_none(runner, emulator, tmp_path):
+    # An instance created stopped (CreateInstance) has bandwidth but no public IP address.
+    play = [{"name": "Stopped instance", "hosts": "localhost", "connection": "local", "gather_facts": False,
+             "tasks": [{"name": "Create it stopped", "alicloud.ecs.ecs_instance": {
+                 "name": "postpaid", "tags": {"provisioned-by": "alicloud.ecs"}, "state": "stopped",
+                 "image_id": NETWORK_VARS["ecs_provision_image_id"],
+                 "instance_type": NETWORK_VARS["ecs_provision_instance_type"],
+                 "vswitch_id": NETWORK_VARS["ecs_provision_vswitch_id"],
+                 "security_group_ids": NETWORK_VARS["ecs_provision_security_group_ids"],
+                 "internet_max_bandwidth_out": 5}}]}]
+    path = tmp_path / "stopped.yml"
+    path.write_text(yaml.safe_dump(play, sort_keys=False))
+    created = runner.playbook(str(path))
+    assert created.returncode == 0, created.stdout + created.stderr
+    (instance,) = emulator.instances()
+    assert not instance["PublicIpAddress"]["IpAddress"]
+
+    result = runner.playbook("provision_postpaid", NETWORK_VARS)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert len(emulator.calls("AllocatePublicIpAddress")) == 1
+    assert emulator.calls("RunInstances") == []
+    (instance,) = emulator.instances()
+    assert instance["Status"] == "Running"
+    assert instance["PublicIpAddress"]["IpAddress"][0] in result.stdout
+
+
+def test_public_ip_needs_bandwidth_and_says_so(runner, emulator):
+    first = runner.playbook("provision_postpaid", {**NETWORK_VARS, "ecs_provision_internet_max_bandwidth_out": 0})
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "public IP none" in first.stdout
+
+    # Bandwidth cannot be added in place: the role fails and ecs_public_ip explains, without calling the API.
+    second = runner.playbook("provision_postpaid", NETWORK_VARS)
+    assert second.returncode != 0
+    assert "internet_max_bandwidth_out" in second.stdout
+    assert emulator.calls("AllocatePublicIpAddress") == []
+
+
+def test_new_instances_get_their_public_ip_at_creation(runner, emulator):
+    result = runner.playbook("provision_postpaid", NETWORK_VARS)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert emulator.calls("AllocatePublicIpAddress") == []
+    (instance,) = emulator.instances()
+    assert instance["PublicIpAddress"]["IpAddress"][0] in result.stdout
