@@ -50,6 +50,7 @@ def test_required_inputs_are_checked_before_any_api_call(runner, emulator):
     assert emulator.calls() == []
 
 
+@pytest.mark.smoke
 def test_prepaid_sends_the_subscription_and_is_idempotent(runner, emulator):
     inputs = {**NETWORK_VARS, "ecs_provision_period": 4, "ecs_provision_period_unit": "Week",
               "ecs_provision_auto_renew": True, "ecs_provision_auto_renew_period": 2}
@@ -84,6 +85,7 @@ def test_postpaid_sends_no_subscription_options(runner, emulator):
     assert len(emulator.instances()) == 2
 
 
+@pytest.mark.smoke
 def test_teardown_refuses_subscriptions_unless_asked_and_is_idempotent(runner, emulator):
     assert runner.playbook("provision_postpaid", NETWORK_VARS).returncode == 0
     assert runner.playbook("provision_prepaid", NETWORK_VARS).returncode == 0
@@ -116,6 +118,7 @@ def test_teardown_by_id_ignores_missing_ids(runner, emulator):
     assert f"Released 1 instance(s): {instance['InstanceId']}" in result.stdout
 
 
+@pytest.mark.smoke
 def test_credentials_from_role_variables_through_module_defaults(runner, emulator, tmp_path):
     """Nothing in the environment: the role variables reach every module through the action group."""
     credentials = {"region": REGION, "access_key": DEFAULT_KEY[0], "secret_key": DEFAULT_KEY[1],
