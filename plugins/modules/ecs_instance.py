@@ -153,7 +153,7 @@ options:
     choices: [Month, Week]
   remove_surplus:
     description:
-      - With V(true), instances beyond O(count) are released, newest first (by creation time).
+      - With V(true), instances beyond O(count) are released, newest first (by creation time, which the API gives to the minute, then by ID).
     type: bool
     default: false
   resource_group_id:
