@@ -12,6 +12,7 @@ environment the test is skipped with that reason.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -66,9 +67,9 @@ def test_molecule_default_scenario(tmp_path):
     result = subprocess.run([str(molecule), "test"], cwd=collection, env=env, capture_output=True, text=True,
                             timeout=TIME_LIMIT + 120)
     elapsed = time.monotonic() - start
-    output = result.stdout + result.stderr
+    output = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout + result.stderr)
     assert result.returncode == 0, output[-20000:]
     for step in ("create", "converge", "idempotence", "verify", "destroy"):
-        assert f"default > {step}: Executed: Successful" in output, output[-20000:]
+        assert re.search(rf"default (>|\u279c) {step}: Executed: Successful", output), output[-20000:]
     assert not list(collection.glob(".ansible/tmp/**/ecs-emulator/pid")), "the emulator was left running"
     assert elapsed < TIME_LIMIT, f"molecule test took {elapsed:.0f} s"
