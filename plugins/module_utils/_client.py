@@ -16,7 +16,7 @@ import logging
 import os
 import re
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from ansible_collections.alicloud.ecs.plugins.module_utils._errors import EcsApiError, EcsConfigError, redact
 from ansible_collections.alicloud.ecs.plugins.module_utils._retries import (
@@ -61,7 +61,7 @@ MISSING_CREDENTIALS = (
 )
 
 
-def from_env(name: str, env: dict[str, str]) -> str | None:
+def from_env(name: str, env: Mapping[str, str]) -> str | None:
     """First non-empty environment variable for option ``name``."""
     for var in ENV_VARS.get(name, ()):
         if env.get(var):
@@ -69,7 +69,7 @@ def from_env(name: str, env: dict[str, str]) -> str | None:
     return None
 
 
-def _option_or_env(options: dict[str, Any], name: str, env: dict[str, str]) -> Any:
+def _option_or_env(options: dict[str, Any], name: str, env: Mapping[str, str]) -> Any:
     value = options.get(name)
     return value if value not in (None, "") else from_env(name, env)
 
@@ -105,7 +105,7 @@ def _profile_credentials(profile: dict[str, Any], name: str, path: str) -> dict[
     }
 
 
-def resolve_credentials(options: dict[str, Any], env: dict[str, str] | None = None) -> dict[str, Any]:
+def resolve_credentials(options: dict[str, Any], env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Access key, secret, token, region and where they came from."""
     env = os.environ if env is None else env
     creds = _first_credentials(options, env)
@@ -122,7 +122,7 @@ def resolve_credentials(options: dict[str, Any], env: dict[str, str] | None = No
     return creds
 
 
-def _first_credentials(options: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
+def _first_credentials(options: dict[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
     profile_file = _option_or_env(options, "profile_file", env) or DEFAULT_PROFILE_FILE
     if options.get("access_key") or options.get("secret_key"):
         return _keys(options, env, "options")
@@ -135,7 +135,7 @@ def _first_credentials(options: dict[str, Any], env: dict[str, str]) -> dict[str
     raise EcsConfigError(MISSING_CREDENTIALS, operation="load credentials")
 
 
-def _keys(options: dict[str, Any], env: dict[str, str], source: str) -> dict[str, Any]:
+def _keys(options: dict[str, Any], env: Mapping[str, str], source: str) -> dict[str, Any]:
     result = {key: _option_or_env(options, key, env) for key in ("access_key", "secret_key", "security_token")}
     result["source"] = source
     return result
@@ -156,7 +156,7 @@ def resolve_endpoint(region: str, endpoint: str | None) -> tuple[str, str]:
     return endpoint, "https"
 
 
-def connection_info(options: dict[str, Any], env: dict[str, str] | None = None) -> dict[str, Any]:
+def connection_info(options: dict[str, Any], env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Everything needed to build a client, resolved from options, env and profile."""
     env = os.environ if env is None else env
     info = resolve_credentials(options, env)
@@ -214,7 +214,7 @@ def quiet_sdk_logging() -> None:
         logger.disabled = True
 
 
-def build_client(options: dict[str, Any], env: dict[str, str] | None = None, **kwargs: Any) -> "EcsClient":
+def build_client(options: dict[str, Any], env: Mapping[str, str] | None = None, **kwargs: Any) -> "EcsClient":
     """One client for the whole run; ``options`` is a plain dict (module params or plugin options)."""
     if not HAS_ALIYUN_SDK:
         raise EcsConfigError("aliyun-python-sdk-core and aliyun-python-sdk-ecs are required", operation="load the SDK")

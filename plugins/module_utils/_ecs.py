@@ -82,12 +82,12 @@ def _with_token(params: dict[str, Any], token: str | None) -> dict[str, Any]:
     return dict(params, ClientToken=token) if token else dict(params)
 
 
-def run_instances(client: Any, params: dict[str, Any], token: str, dry_run: bool = False) -> list[str]:
+def run_instances(client: Any, params: dict[str, Any], token: str | None, dry_run: bool = False) -> list[str]:
     body = _call(client, "create instances", "RunInstances", _with_token(params, token), dry_run=dry_run)
     return list(body.get("InstanceIdSets", {}).get("InstanceIdSet", []))
 
 
-def create_instance(client: Any, params: dict[str, Any], token: str, dry_run: bool = False) -> str | None:
+def create_instance(client: Any, params: dict[str, Any], token: str | None, dry_run: bool = False) -> str | None:
     body = _call(client, "create instance", "CreateInstance", _with_token(params, token), dry_run=dry_run)
     return body.get("InstanceId")
 

@@ -119,7 +119,8 @@ class InstanceRunner:
         """Wait until no instance is Pending/Starting/Stopping; released ones drop out."""
         busy = [i["InstanceId"] for i in instances if i.get("Status") in TRANSITIONAL_STATUSES]
         seen = self.waiter.wait(busy, "settled", self.params["wait_timeout"])
-        return [seen.get(i["InstanceId"], i) for i in instances if i["InstanceId"] not in seen or seen[i["InstanceId"]]]
+        settled = [seen.get(i["InstanceId"], i) for i in instances]
+        return [i for i in settled if i is not None]
 
     # -- apply --------------------------------------------------------------
     def apply(self, plan: Plan, before: list[dict]) -> list[str]:
