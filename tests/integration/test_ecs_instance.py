@@ -6,6 +6,8 @@ import json
 import subprocess
 import time
 
+import pytest
+
 from tests.helpers.emulator import DEFAULT_KEY, STS_KEY
 
 from .conftest import _ansible_tool, emulator_delays, mutating_calls
@@ -58,6 +60,7 @@ def test_hundred_instances_one_run_instances_and_batched_polls(ansible, emulator
     ansible.module(dict(name=create_args["name"], state="absent", force_release=True))
 
 
+@pytest.mark.smoke
 def test_lost_response_creates_nothing_twice(ansible, emulator, create_args):
     emulator.faults({"action": "RunInstances", "kind": "commit_then_drop", "count": 1})
     emulator.clear_calls()
@@ -104,6 +107,7 @@ def ansible_python(ansible):
     return sys.executable
 
 
+@pytest.mark.smoke
 def test_create_after_delete_creates_again(ansible, emulator, create_args):
     first, _proc = ansible.module(dict(create_args, count=1))
     ansible.module(dict(name=create_args["name"], state="absent", force_release=True))
@@ -215,6 +219,7 @@ def test_api_error_message_names_code_message_and_request_id(ansible, emulator, 
     assert "InvalidVSwitchId.NotFound" in result["msg"]
 
 
+@pytest.mark.smoke
 def test_secrets_never_shown_at_vvvv(ansible, emulator, create_args):
     args = dict(create_args, password=SECRET_PASSWORD, update_password="always", secret_key=DEFAULT_KEY[1])
     result, proc = ansible.module(args, verbosity=4)

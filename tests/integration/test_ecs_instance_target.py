@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from tests.helpers.emulator import DEFAULT_KEY
 
 from .conftest import REGION, TARGETS, mutating_calls
 
 
+@pytest.mark.smoke
 def test_target_ecs_instance(ansible, emulator, tmp_path):
     playbook = tmp_path / "target.yml"
     playbook.write_text(
@@ -26,7 +29,6 @@ def test_target_ecs_instance(ansible, emulator, tmp_path):
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
     assert "Traceback" not in proc.stdout + proc.stderr
     assert "failed=0" in proc.stdout
-    print(proc.stdout[-400:])
     assert (TARGETS / "ecs_instance" / "tasks" / "test.yml").exists()
     # Every create in the target carried a ClientToken.
     creates = [c for c in mutating_calls(emulator.calls()) if c["action"] in ("RunInstances", "CreateInstance")]
