@@ -34,6 +34,7 @@ from ansible_collections.alicloud.ecs.plugins.module_utils._waiters import TRANS
 MAX_TOKEN_GENERATIONS = 10
 STALE_GRACE = 3.0  # seconds a replayed id may take to become visible before it counts as released
 CONVERGE_ROUNDS = 3
+RECHECK_CODES = frozenset({"IncorrectInstanceStatus", "InvalidInstanceId.NotFound"})
 SUMMARY_KEYS = (
     "instance_name",
     "status",
@@ -229,15 +230,18 @@ class InstanceRunner:
         ecs.stop_instances(self.client, ids, bool(self.params.get("force_stop")), self.params.get("stopped_mode"))
 
     def converge(self, call: Any, ids: list[str], source_status: str) -> None:
-        """Call; after an ambiguous failure re-read and repeat only for instances still in ``source_status``."""
+        """Call; after an ambiguous failure, or a state changed by someone else meanwhile
+        (IncorrectInstanceStatus), re-read, wait out transitions and repeat only for
+        instances still in ``source_status``."""
         remaining = list(ids)
         for attempt in range(CONVERGE_ROUNDS):
             try:
                 return call(remaining)
             except EcsApiError as err:
-                if not is_ambiguous(err.code, err.http_status) or attempt == CONVERGE_ROUNDS - 1:
+                recheck = is_ambiguous(err.code, err.http_status) or err.code in RECHECK_CODES
+                if not recheck or attempt == CONVERGE_ROUNDS - 1:
                     raise
-            found = self.describe(remaining)
+            found = self.waiter.wait(remaining, "settled", self.params["wait_timeout"])
             remaining = [i for i in remaining if (found.get(i) or {}).get("Status") == source_status]
             if not remaining:
                 return None

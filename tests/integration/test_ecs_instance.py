@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import time
+import uuid
 
 import pytest
 
@@ -85,26 +87,29 @@ def test_retried_task_after_a_failed_run_creates_nothing_twice(ansible, emulator
     ansible.module(dict(name=create_args["name"], state="absent", force_release=True))
 
 
-def test_concurrent_identical_runs_create_once(ansible, emulator, create_args, tmp_path):
-    with emulator_delays(emulator, {"Pending": 1.0, "Starting": 1.0, "Stopping": 0}):
-        play = [{"name": "Concurrent", "hosts": "localhost", "gather_facts": False,
-                 "tasks": [{"name": "Create", "alicloud.ecs.ecs_instance": dict(create_args, count=3, state="running")}]}]
-        path = tmp_path / "concurrent.yml"
-        path.write_text(json.dumps(play))
-        command = [_ansible_tool("ansible-playbook"), "-i", "localhost,", "-c", "local", str(path),
-                   "-e", json.dumps({"ansible_python_interpreter": ansible_python(ansible)})]
-        procs = [subprocess.Popen(command, env=ansible.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                  cwd=tmp_path) for _copy in range(3)]
-        outputs = [p.communicate(timeout=300)[0] for p in procs]
+def run_concurrently(ansible, args, copies, tmp_path):
+    """The same task in ``copies`` ansible-playbook processes at once; returns their outputs."""
+    play = [{"name": "Concurrent", "hosts": "localhost", "gather_facts": False,
+             "tasks": [{"name": "Same task", "alicloud.ecs.ecs_instance": args}]}]
+    path = tmp_path / ("concurrent-%s.yml" % uuid.uuid4().hex)
+    path.write_text(json.dumps(play))
+    command = [_ansible_tool("ansible-playbook"), "-i", "localhost,", "-c", "local", str(path),
+               "-e", json.dumps({"ansible_python_interpreter": sys.executable})]
+    procs = [subprocess.Popen(command, env=ansible.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              cwd=tmp_path) for _copy in range(copies)]
+    outputs = [p.communicate(timeout=300)[0] for p in procs]
     assert all(p.returncode == 0 for p in procs), outputs
-    assert len(named(emulator, create_args["name"])) == 3
-    ansible.module(dict(name=create_args["name"], state="absent", force_release=True))
+    return outputs
 
 
-def ansible_python(ansible):
-    import sys
-
-    return sys.executable
+def test_concurrent_identical_runs_create_once_then_stop_and_release_once(ansible, emulator, create_args, tmp_path):
+    with emulator_delays(emulator, {"Pending": 1.0, "Starting": 1.0, "Stopping": 1.0}):
+        run_concurrently(ansible, dict(create_args, count=3, state="running"), 3, tmp_path)
+        assert len(named(emulator, create_args["name"])) == 3
+        run_concurrently(ansible, dict(name=create_args["name"], state="stopped"), 2, tmp_path)
+        assert {i["Status"] for i in named(emulator, create_args["name"])} == {"Stopped"}
+        run_concurrently(ansible, dict(name=create_args["name"], state="absent"), 2, tmp_path)
+    assert named(emulator, create_args["name"]) == []
 
 
 @pytest.mark.smoke

@@ -238,3 +238,16 @@ def test_transitional_instances_are_waited_out_only_when_acted_on(extra, settles
     run(cloud, count=1, **extra)
     describes = [a for a, _params in cloud.calls].count("DescribeInstances")
     assert (describes >= 3) is settles
+
+
+def test_stop_raced_by_another_run_converges(cloud):
+    run(cloud, count=1, state="running")
+    original = cloud.do_StopInstances
+
+    def someone_else_stopped_first(params):
+        original(params)
+        raise EcsApiError("IncorrectInstanceStatus", "already stopping", http_status=403)
+
+    cloud.do_StopInstances = someone_else_stopped_first
+    result, _unused = run(cloud, count=1, state="stopped")
+    assert not result.get("failed") and result["instances"][0]["status"] == "Stopped"
