@@ -10,6 +10,7 @@ Returns the decoded JSON answer; an HTTP error fails the task.
 from __future__ import annotations
 
 import json
+import ssl
 import urllib.error
 import urllib.request
 
@@ -35,6 +36,9 @@ options:
   body:
     description: JSON body.
     type: raw
+  ca_bundle:
+    description: CA certificates (PEM) to verify an HTTPS control API with.
+    type: str
 """
 
 
@@ -42,13 +46,15 @@ class LookupModule(LookupBase):
     def run(self, terms, variables=None, **kwargs):
         self.set_options(var_options=variables, direct=kwargs)
         control, method, body = self.get_option("control"), self.get_option("method"), self.get_option("body")
+        bundle = self.get_option("ca_bundle")
+        context = ssl.create_default_context(cafile=bundle) if bundle else None
         answers = []
         for path in terms:
             data = None if body is None else json.dumps(body).encode()
             request = urllib.request.Request("%s/%s" % (control.rstrip("/"), path), data=data, method=method,
                                              headers={"Content-Type": "application/json"})
             try:
-                with urllib.request.urlopen(request, timeout=30) as response:
+                with urllib.request.urlopen(request, timeout=30, context=context) as response:
                     answers.append(json.loads(response.read() or b"null"))
             except (urllib.error.URLError, OSError, ValueError) as exc:
                 raise AnsibleError("emulator control %s %s failed: %s" % (method, path, exc))
