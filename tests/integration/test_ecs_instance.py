@@ -204,8 +204,8 @@ def test_bad_input_creates_nothing(ansible, emulator, create_args):
         (dict(create_args, image_id="no-such-image"), "InvalidImageId.NotFound"),
         (dict(create_args, instance_type=None), "requires instance_type"),
     ]
-    for args, fragment in cases:
-        result, proc = ansible.module(args)
+    results, proc = ansible.modules([args for args, _fragment in cases])
+    for (args, fragment), result in zip(cases, results):
         assert_clean_failure(result, proc)
         assert fragment in result["msg"], (args, result["msg"])
     # Only the unknown image reached the API, and it failed there.
