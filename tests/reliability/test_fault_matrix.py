@@ -30,9 +30,9 @@ from .support import (
     write_output,
 )
 
-READ_TIMEOUT = 1.0
-LATENCY = 2.0  # beyond READ_TIMEOUT: the client times out, the emulator still carries the call out
-RETRY_AFTER_MS = 1000  # x-acs-retry-after is in milliseconds (reference 8.5)
+READ_TIMEOUT = 0.6
+LATENCY = 1.5  # beyond READ_TIMEOUT: the client times out, the emulator still carries the call out
+RETRY_AFTER_MS = 700  # x-acs-retry-after is in milliseconds (reference 8.5); first backoff is 0.25-0.5 s
 
 KINDS = {
     "throttling": {"code": "Throttling"},
@@ -172,7 +172,7 @@ def test_fault_once_per_action(kind, runner, emu, name):
     assert instances_created(calls) == wanted_creations(steps)
     assert len(emu.instances()) == steps[-1]["expect"]["count"]
     if spec.get("retry_after"):
-        # The server's hint (1.5 s) is honoured: the next attempt of a throttled call comes no sooner.
+        # The server's hint is honoured: the next attempt of a throttled call comes no sooner.
         gaps = retry_gaps(calls, label)
         assert gaps and min(gaps) >= RETRY_AFTER_MS / 1000.0 - 0.05, gaps
     write_output("fault-matrix-%s.json" % kind, {

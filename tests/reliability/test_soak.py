@@ -1,6 +1,6 @@
 """Soak, concurrency and emulator restarts, each with real ansible-playbook processes.
 
-* Soak: 35 consecutive playbook runs cycling create, scale up, scale down, stop,
+* Soak: 30 consecutive steps (playbook runs, plus a re-run after each failed one) cycling create, scale up, scale down, stop,
   start, restart and delete while about 20% of all API calls fail (seeded
   probability rules of every fault kind). A run may fail (with a clear
   message); the same step is then run again. After every converged step the
@@ -39,7 +39,7 @@ CYCLE = [
     ("restart", {"count": 2, "state": "restarted"}, 2, "Running"),
     ("delete", {"state": "absent"}, 0, None),
 ]
-CYCLES = 5
+STEPS = 30  # four full cycles, then create and scale up: the soak ends with 4 instances wanted
 MAX_ATTEMPTS = 5
 SEED = 20261126
 # About 20% of all calls: 1 - 0.96 * 0.97**6 = 0.20.
@@ -64,33 +64,33 @@ def test_soak_with_random_faults(runner, emu, name):
     rules = [dict(rule, seed=SEED + index) for index, rule in enumerate(SOAK_FAULTS)]
     emu.faults(rules)
     runs, failed_runs, wanted_total, failures = 0, 0, 0, []
-    for cycle in range(CYCLES):
-        for step, args, count, status in CYCLE:
-            present = len(named(emu.instances(), name))
-            wanted_total += max(0, count - present)
-            for _attempt in range(MAX_ATTEMPTS):
-                _, proc = runner.run("one_task.yml", {"args": dict(CREATE, name=name, retry_timeout=30, **args)})
-                runs += 1
-                assert_no_traceback(proc)
-                if proc.returncode == 0:
-                    break
-                failed_runs += 1
-                msg = failure_message(proc.stdout)
-                # A failure is allowed only when it says what failed: operation, code (and RequestId if any).
-                assert re.match(r"^Failed to \w.+: [\w.]+: ", msg), proc.stdout[-4000:]
-                failures.append({"cycle": cycle, "step": step, "msg": msg})
-            else:
-                pytest.fail("%s (cycle %d) did not converge in %d runs: %s" % (step, cycle, MAX_ATTEMPTS, failures[-3:]))
-            instances = emu.instances()
-            mine = named(instances, name)
-            assert len(instances) == len(mine), "stray instances: %s" % instances
-            assert len(mine) == count, (cycle, step, [(i["InstanceId"], i["Status"]) for i in mine])
-            assert all(i["Status"] == status for i in mine), (cycle, step, [i["Status"] for i in mine])
+    for number in range(STEPS):
+        cycle, (step, args, count, status) = number // len(CYCLE), CYCLE[number % len(CYCLE)]
+        present = len(named(emu.instances(), name))
+        wanted_total += max(0, count - present)
+        for _attempt in range(MAX_ATTEMPTS):
+            _, proc = runner.run("one_task.yml", {"args": dict(CREATE, name=name, retry_timeout=30, **args)})
+            runs += 1
+            assert_no_traceback(proc)
+            if proc.returncode == 0:
+                break
+            failed_runs += 1
+            msg = failure_message(proc.stdout)
+            # A failure is allowed only when it says what failed: operation, code (and RequestId if any).
+            assert re.match(r"^Failed to \w.+: [\w.]+: ", msg), proc.stdout[-4000:]
+            failures.append({"cycle": cycle, "step": step, "msg": msg})
+        else:
+            pytest.fail("%s (cycle %d) did not converge in %d runs: %s" % (step, cycle, MAX_ATTEMPTS, failures[-3:]))
+        instances = emu.instances()
+        mine = named(instances, name)
+        assert len(instances) == len(mine), "stray instances: %s" % instances
+        assert len(mine) == count, (cycle, step, [(i["InstanceId"], i["Status"]) for i in mine])
+        assert all(i["Status"] == status for i in mine), (cycle, step, [i["Status"] for i in mine])
 
     calls = emu.calls()
     created = instances_created(calls)
     figures = {
-        "playbook_runs": runs, "failed_runs_then_rerun": failed_runs, "steps": CYCLES * len(CYCLE),
+        "playbook_runs": runs, "failed_runs_then_rerun": failed_runs, "steps": STEPS,
         "api_calls": len(calls), "faults_injected": faults_injected(calls),
         "fault_rate": round(faults_injected(calls) / len(calls), 3), "instances_wanted": wanted_total,
         "instances_created": created, "create_calls_committed": len(successful_creates(calls)),
@@ -101,7 +101,7 @@ def test_soak_with_random_faults(runner, emu, name):
     assert runs >= 30
     assert 0.1 <= figures["fault_rate"] <= 0.3, figures
     assert created == wanted_total, figures
-    assert emu.instances() == []
+    assert len(emu.instances()) == CYCLE[(STEPS - 1) % len(CYCLE)][2]
 
 
 def test_four_concurrent_playbooks_make_exactly_five(runner, emu, name):
