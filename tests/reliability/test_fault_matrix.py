@@ -159,6 +159,8 @@ def test_fault_once_per_action(kind, runner, emu, name):
         may_fail = kind in AMBIGUOUS and NOT_REPEATED & set(step["actions"])
         problems += check_step(step, record, name, bool(may_fail), CLEAR_AMBIGUOUS_FAILURE)
     calls = emu.calls()
+    # The matrix covers every action the modules called (read from the call log, not assumed).
+    assert {c["action"] for c in calls} <= MATRIX_ACTIONS, {c["action"] for c in calls} - MATRIX_ACTIONS
     # Every injected fault really hit its action.
     label = fault_label(spec)
     for action in MATRIX_ACTIONS:

@@ -104,10 +104,11 @@ def test_soak_with_random_faults(runner, emu, name):
     assert len(emu.instances()) == CYCLE[(STEPS - 1) % len(CYCLE)][2]
 
 
-def test_four_concurrent_playbooks_make_exactly_five(runner, emu, name):
-    # Every RunInstances takes 3 s inside the emulator, so the four runs are very likely in flight together.
-    emu.faults({"action": "RunInstances", "kind": "latency", "seconds": 3})
-    args = dict(CREATE, name=name, count=5, state="running", retry_timeout=60)
+@pytest.mark.parametrize("state, create_action", [("running", "RunInstances"), ("stopped", "CreateInstance")])
+def test_four_concurrent_playbooks_make_exactly_five(state, create_action, runner, emu, name):
+    # Every create takes 2 s inside the emulator, so the four runs are very likely in flight together.
+    emu.faults({"action": create_action, "kind": "latency", "seconds": 2})
+    args = dict(CREATE, name=name, count=5, state=state, retry_timeout=90)
     procs = [runner.start("one_task.yml", {"args": args}) for _ in range(4)]
     outputs = [proc.communicate(timeout=300) for proc, _ in procs]
     for (proc, _), (stdout, stderr) in zip(procs, outputs):
@@ -115,12 +116,12 @@ def test_four_concurrent_playbooks_make_exactly_five(runner, emu, name):
         assert "Traceback" not in stdout + stderr
     instances = emu.instances()
     assert len(named(instances, name)) == 5 == len(instances)
-    assert all(i["Status"] == "Running" for i in instances)
+    assert all(i["Status"] == state.capitalize() for i in instances)
     calls = emu.calls()
     assert instances_created(calls) == 5
-    runs = calls_of(calls, "RunInstances")
-    write_output("concurrency.json", {
-        "processes": 4, "count": 5, "instances": len(instances), "run_instances_calls": len(runs),
+    runs = calls_of(calls, create_action)
+    write_output("concurrency-%s.json" % state, {
+        "processes": 4, "count": 5, "instances": len(instances), "create_calls": len(runs),
         "replays": sum(1 for c in runs if c["replay"]),
         "last_token_processing": sum(1 for c in runs if c["code"] == "LastTokenProcessing"), "duplicates": 0,
     })
