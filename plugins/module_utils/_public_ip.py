@@ -104,10 +104,10 @@ class PublicIpRunner:
         if instance.get("Status") not in TRANSITIONAL_STATUSES or self.mod.check_mode:
             return instance
         instance_id = instance["InstanceId"]
-        seen = self.waiter.wait([instance_id], "settled", self.params["wait_timeout"])
-        if seen.get(instance_id) is None:
+        settled = self.waiter.wait([instance_id], "settled", self.params["wait_timeout"]).get(instance_id)
+        if settled is None:
             raise EcsConfigError("instance %s was released" % instance_id, operation="find instance %s" % instance_id)
-        return seen[instance_id]
+        return settled
 
     @staticmethod
     def result(changed: bool, address: str | None, instance: dict[str, Any]) -> dict[str, Any]:
