@@ -76,9 +76,10 @@ venv-oldest: $(OLDEST_STAMP)
 
 # --- tests
 
-# The gates first (each runs even if another failed, with a timed summary),
-# then every pytest suite under tests/ in one run, whose closing summary is the
-# last thing printed. Fails if any gate or test failed.
+# The gates first (two at a time, each whatever the others do; output kept
+# per gate and a timed summary), then every pytest suite under tests/ in one
+# run, whose closing summary is the last thing printed. Fails if any gate or
+# test failed.
 test: venv venv-lint venv-oldest
 	@MAKE="$(MAKE)" scripts/run-gates $(GATES); gates=$$?; \
 	echo "== pytest tests/ (.venv)"; \
@@ -120,15 +121,15 @@ sanity-oldest: venv-oldest
 	scripts/ansible-test-offline $(OLDEST_VENV) sanity --python \
 		"$$($(OLDEST_VENV)/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
 
-# Lints the repository's YAML in place; a copy of the collection under
-# .tmp/lint is on the collections path so that its own modules resolve.
+# Lints the repository's YAML in place; a copy of the collection is on the
+# collections path so that its own modules resolve.
 lint: venv-lint
-	scripts/collection-tree .tmp/lint >/dev/null
-	ANSIBLE_COLLECTIONS_PATH="$(CURDIR)/.tmp/lint" PATH="$(CURDIR)/$(LINT_VENV)/bin:$$PATH" ansible-lint --nocolor
+	PATH="$(CURDIR)/$(LINT_VENV)/bin:$$PATH" scripts/with-collection-tree \
+		sh -c 'ANSIBLE_COLLECTIONS_PATH="$$COLLECTIONS_ROOT" ansible-lint --nocolor'
 
 lint-docs: venv-lint
-	tree=$$(scripts/collection-tree .tmp/docs) && cd "$$tree" && \
-		PATH="$(CURDIR)/$(LINT_VENV)/bin:$$PATH" antsibull-docs lint-collection-docs --plugin-docs .
+	PATH="$(CURDIR)/$(LINT_VENV)/bin:$$PATH" scripts/with-collection-tree \
+		sh -c 'cd "$$COLLECTION_DIR" && antsibull-docs lint-collection-docs --plugin-docs .'
 
 lint-changelog: venv-lint
 	$(LINT_VENV)/bin/antsibull-changelog lint
@@ -136,8 +137,8 @@ lint-changelog: venv-lint
 
 # STYLE.md: module_utils is type-checked, in CI.
 typecheck: venv-lint
-	tree=$$(scripts/collection-tree .tmp/typecheck) && cd "$$tree/../../.." && \
-		$(CURDIR)/$(LINT_VENV)/bin/mypy --config-file $(CURDIR)/pyproject.toml ansible_collections/alicloud/ecs/plugins/module_utils
+	scripts/with-collection-tree sh -c 'cd "$$COLLECTIONS_ROOT" && \
+		"$(CURDIR)/$(LINT_VENV)/bin/mypy" --config-file "$(CURDIR)/pyproject.toml" "$${COLLECTION_DIR#$$PWD/}/plugins/module_utils"'
 
 build: venv
 	$(VENV)/bin/ansible-galaxy collection build --force --output-path .tmp/dist .
