@@ -1,9 +1,10 @@
 """Fault matrix: every mutating action the modules call, and DescribeInstances, under every fault kind.
 
 One playbook run per fault kind walks an instance set through its whole life
-(create stopped, public IP, scale up running, modify, tag, reboot, untag,
-subscription, stop, scale down releasing the surplus). Each step injects that fault once
-into every action the step calls (and into its first DescribeInstances). After
+(create stopped, public IP, scale up running, modify, check-mode scale up
+(DryRun: nothing created), tag, reboot, untag, subscription, stop, scale down
+releasing the surplus). Each step injects that fault once into every action
+the step calls (and into its first DescribeInstances). After
 each step the emulator's own instance list must be exactly what the step
 wanted; a step may fail only where the module documents that it cannot tell
 whether the call was carried out (a reboot or a public IP allocation has no
@@ -71,6 +72,9 @@ def lifecycle(name: str) -> list[dict]:
         {"id": "scale-up-running", "args": dict(create, count=3, state="running", description="reliability"),
          "actions": ["RunInstances", "StartInstances", "ModifyInstanceAttribute"],
          "expect": {"count": 3, "status": "Running", "description": "reliability"}},
+        {"id": "check-mode-scale-up", "check_mode": True, "args": dict(create, count=5, state="running",
+                                                                       description="reliability"),
+         "actions": ["RunInstances"], "expect": {"count": 3, "status": "Running"}},
         {"id": "tag-and-reboot", "by_ids": True, "args": {"state": "restarted", "tags": {"suite": "reliability"},
                                                           "purge_tags": False},
          "actions": ["TagResources", "RebootInstances"],
@@ -100,6 +104,12 @@ def check_step(step: dict, record: dict, name: str, may_fail: bool, failure_patt
             problems.append("%s: the clean re-run did not converge: %r" % (step["id"], (rerun or {}).get("msg")))
     mine = named(record["instances"], name)
     expect = step["expect"]
+    final = rerun if first.get("failed") else first
+    if final and not final.get("failed") and step.get("module", "ecs_instance") == "ecs_instance":
+        # What the module returns is what the emulator holds (no replayed or released ids).
+        if sorted(final.get("instance_ids", [])) != sorted(i["InstanceId"] for i in mine):
+            problems.append("%s: module returned %s, emulator holds %s" % (
+                step["id"], final.get("instance_ids"), [i["InstanceId"] for i in mine]))
     if len(record["instances"]) != len(mine):
         problems.append("%s: stray instances %s" % (step["id"], [i["InstanceId"] for i in record["instances"]
                                                               if i not in mine]))
