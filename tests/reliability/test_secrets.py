@@ -169,3 +169,11 @@ def test_no_secret_in_inventory_output(runner, secret_emu, tmp_path):
             assert "InvalidAccessKeySecret" in text or "SignatureDoesNotMatch" in text, text[-4000:]
         texts.append(text)
     assert leaks("".join(texts)) == [], leaks("".join(texts))
+
+
+@pytest.mark.parametrize("label", sorted(SECRETS))
+def test_leak_search_finds_every_encoding(label):
+    """The search above is only as good as its variants: each form of each secret is found."""
+    for form in variants(SECRETS[label]):
+        assert label in leaks("...%s..." % form)
+    assert leaks("no secret here") == []
