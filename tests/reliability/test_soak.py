@@ -1,7 +1,8 @@
 """Soak, concurrency and emulator restarts, each with real ansible-playbook processes.
 
-* Soak: 30 consecutive steps (playbook runs, plus a re-run after each failed one) cycling create, scale up, scale down, stop,
-  start, restart and delete while about 20% of all API calls fail (seeded
+* Soak: 30 consecutive steps (a playbook run each, plus a re-run after each
+  failed one) cycling create, scale up, scale down, stop, start, restart and
+  delete while about 20% of all API calls fail (seeded
   probability rules of every fault kind). A run may fail (with a clear
   message); the same step is then run again. After every converged step the
   emulator holds exactly what it wanted, and over the whole soak the emulator
