@@ -36,7 +36,7 @@ help:
 	@echo "make test-unit | test-integration | test-emulator | test-packaging   one pytest suite in .venv"
 	@echo "make test-oldest     unit tests + integration smoke tests on the oldest ansible-core (.venv-oldest)"
 	@echo "make check           all static gates: sanity sanity-oldest lint lint-docs lint-changelog typecheck"
-	@echo "make sanity          ansible-test sanity on a copy of the collection (.tmp/ansible-test)"
+	@echo "make sanity          ansible-test sanity (all tests, no ignore files) on a copy of the collection"
 	@echo "make sanity-oldest   the same with the oldest supported ansible-core on Python 3.11"
 	@echo "make lint            ansible-lint, production profile"
 	@echo "make lint-docs       antsibull-docs lint-collection-docs --plugin-docs"
