@@ -24,7 +24,7 @@ XDIST := -n auto
 GATES := sanity sanity-oldest lint lint-docs lint-changelog typecheck test-oldest
 
 .PHONY: help venv venv-lint venv-oldest test test-emulator test-unit test-integration \
-	test-packaging test-oldest check sanity sanity-oldest lint lint-docs lint-changelog typecheck build \
+	test-packaging test-molecule test-oldest check sanity sanity-oldest lint lint-docs lint-changelog typecheck build \
 	demo bench emulator clean
 
 help:
@@ -33,7 +33,8 @@ help:
 	@echo "make bench           run the benchmarks and print their tables"
 	@echo "make emulator        run the ECS emulator in the foreground"
 	@echo
-	@echo "make test-unit | test-integration | test-emulator | test-packaging   one pytest suite in .venv"
+	@echo "make test-unit | test-integration | test-emulator | test-packaging | test-molecule"
+	@echo "                     one pytest suite in .venv"
 	@echo "make test-oldest     unit tests + integration smoke tests on the oldest ansible-core (.venv-oldest)"
 	@echo "make check           all static gates: sanity sanity-oldest lint lint-docs lint-changelog typecheck"
 	@echo "make sanity          ansible-test sanity (all tests, no ignore files) on a copy of the collection"
@@ -47,7 +48,7 @@ help:
 
 # --- virtual environments (re-created only when their requirement files change)
 
-$(STAMP): requirements.txt requirements-test.txt requirements-dev.txt emulator/pyproject.toml
+$(STAMP): requirements.txt requirements-test.txt requirements-dev.txt requirements-molecule.txt emulator/pyproject.toml
 	@test -n "$(PYTHON)" || { echo "no Python found" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(VPY) -m pip install --quiet --upgrade pip
@@ -97,6 +98,9 @@ test-integration: venv
 
 test-packaging: venv
 	$(VPY) $(PYTEST) tests/packaging
+
+test-molecule: venv
+	$(VPY) $(PYTEST) tests/molecule
 
 # Oldest supported ansible-core: all unit tests, and the tests marked `smoke`
 # (@pytest.mark.smoke) in tests/integration and tests/packaging (the latter

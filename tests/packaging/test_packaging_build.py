@@ -58,9 +58,11 @@ NEVER_SHIPPED = [
     "changelogs/fragments",
     "context",
     "emulator",
+    "extensions/molecule",
     "pyproject.toml",
     "requirements-dev.txt",
     "requirements-lint.txt",
+    "requirements-molecule.txt",
     "requirements-oldest.txt",
     "requirements-test.txt",
     "scripts",
@@ -99,7 +101,7 @@ def test_required_files_are_shipped(tarball_members, path):
 
 
 def test_every_tracked_plugin_role_and_playbook_file_is_shipped(tarball_members):
-    tracked = _tracked("plugins", "roles", "playbooks", "docs/docsite", "meta", "extensions")
+    tracked = _tracked("plugins", "roles", "playbooks", "docs/docsite", "meta", "extensions/awx")
     assert tracked, "git ls-files found no collection content"
     missing = sorted(set(tracked) - set(tarball_members))
     assert not missing, missing
