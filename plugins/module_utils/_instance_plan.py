@@ -127,16 +127,22 @@ def _disk(disk: dict[str, Any] | None) -> dict[str, Any]:
     return {api: disk[name] for name, api in DISK_FIELDS.items() if disk and disk.get(name) is not None}
 
 
-def creation_token(region: str, api_params: dict[str, Any], existing: list[str], batch: int, amount: int, stale: list[str]) -> str:
+def creation_token(region: str, api_params: dict[str, Any], first_slot: int, amount: int, stale: list[str]) -> str:
     """ClientToken of one create call.
 
     It covers the identity and wanted parameters (both in ``api_params``), the
-    instances that already matched, the batch and its size, and the ids that a
-    previous token replayed although they were released meanwhile (``stale``):
-    the API remembers tokens for a while, so after a delete the same token would
-    only replay the dead ids -- the stale list moves to a fresh token.
+    slots the call fills (``first_slot``: how many matching instances exist
+    before it, counting those this run already made; ``amount``: how many it
+    makes), and the ids that a previous token replayed although they were
+    released or already counted (``stale``).  Numbering slots rather than
+    hashing the set of existing ids keeps concurrent runs on the same tokens:
+    a run that starts while another is half-way through a sequence of creates
+    sees the first instances, starts at the next slot and replays the other
+    run's token for it instead of creating a duplicate.  The API remembers
+    tokens for a while, so after a delete the same token would only replay
+    dead ids -- the stale list moves to a fresh token.
     """
-    return make_token("ans", region, api_params, sorted(existing), batch, amount, sorted(stale))
+    return make_token("ans", region, api_params, first_slot, amount, sorted(stale))
 
 
 def run_batches(missing: int) -> list[int]:

@@ -151,14 +151,14 @@ class InstanceRunner:
     def create(self, missing: int, existing: list[str]) -> list[str]:
         stopped = self.params["state"] == "stopped"
         api = creation_params(self.params, stopped)
-        if stopped:
-            for index in range(missing):
-                ids = self.create_with_token(api, existing, index, 1, self.create_one_call)
+        known = list(existing)
+        amounts = [1] * missing if stopped else run_batches(missing)
+        for amount in amounts:
+            ids = self.create_with_token(api, known, amount, self.create_one_call if stopped else self.run_call)
+            if stopped:
                 self.join_extra_groups(ids)
-                self.done["created_ids"].extend(ids)
-        else:
-            for index, amount in enumerate(run_batches(missing)):
-                self.done["created_ids"].extend(self.create_with_token(api, existing, index, amount, self.run_call))
+            self.done["created_ids"].extend(ids)
+            known.extend(ids)
         return list(self.done["created_ids"])
 
     def run_call(self, api: dict[str, Any], amount: int, token: str | None, dry_run: bool = False) -> list[str]:
@@ -172,11 +172,15 @@ class InstanceRunner:
         # The password is sent but kept out of the token, so it never shapes anything visible.
         return {"Password": self.params["password"]} if self.params.get("password") else {}
 
-    def create_with_token(self, api: dict[str, Any], existing: list[str], index: int, amount: int, call: Any) -> list[str]:
-        """Create one batch; a token that only replays released instances is replaced (see creation_token)."""
+    def create_with_token(self, api: dict[str, Any], known: list[str], amount: int, call: Any) -> list[str]:
+        """Create the instances of the next slots (see creation_token).
+
+        A token whose replay only gives back released or already counted
+        instances is replaced by the next one of its chain.
+        """
         stale: list[str] = []
         for _generation in range(MAX_TOKEN_GENERATIONS):
-            token = creation_token(self.client.region, api, existing, index, amount, stale)
+            token = creation_token(self.client.region, api, len(known), amount, stale)
             try:
                 ids = call(api, amount, token)
             except EcsApiError as err:
@@ -184,7 +188,7 @@ class InstanceRunner:
                     raise
                 stale.append("mismatch-%d" % len(stale))
                 continue
-            if ids and not self.all_released(ids):
+            if ids and not set(ids) & set(known) and not self.all_released(ids):
                 return ids
             stale.extend(sorted(ids))
         raise EcsError("every ClientToken replayed released instances", operation="create instances")

@@ -223,7 +223,8 @@ extends_documentation_fragment:
   - alicloud.ecs.wait
 notes:
   - The ClientToken of a create covers the region, O(name), O(tags), the creation options (not O(password)),
-    the instances that already matched and the batch (100 instances per C(RunInstances)). When the API replays
+    the number of instances that already matched (the slots a call fills) and the batch size (100 instances per
+    C(RunInstances)), so a concurrent identical run sends the same tokens. When the API replays
     a token whose instances were released meanwhile, the module derives the next token and creates again.
   - Start, stop and reboot have no ClientToken; after an ambiguous failure (HTTP 5xx, timeout) the module
     re-reads the instances and repeats only what is still needed (reboot is not repeated).

@@ -75,19 +75,18 @@ def test_creation_params_run_and_create():
 
 def test_creation_token_is_deterministic_and_sensitive():
     api = p.creation_params(params(image_id="img", instance_type="t"), stopped=False)
-    token = p.creation_token("cn-beijing", api, [], 0, 2, [])
-    assert token == p.creation_token("cn-beijing", dict(api), [], 0, 2, [])
+    token = p.creation_token("cn-beijing", api, 0, 2, [])
+    assert token == p.creation_token("cn-beijing", dict(api), 0, 2, [])
     assert len(token) <= 64 and token.isascii()
     others = {
-        p.creation_token("cn-shanghai", api, [], 0, 2, []),
-        p.creation_token("cn-beijing", dict(api, InstanceType="t2"), [], 0, 2, []),
-        p.creation_token("cn-beijing", api, ["i-1"], 0, 2, []),
-        p.creation_token("cn-beijing", api, [], 1, 2, []),
-        p.creation_token("cn-beijing", api, [], 0, 3, []),
-        p.creation_token("cn-beijing", api, [], 0, 2, ["i-dead"]),
+        p.creation_token("cn-shanghai", api, 0, 2, []),
+        p.creation_token("cn-beijing", dict(api, InstanceType="t2"), 0, 2, []),
+        p.creation_token("cn-beijing", api, 1, 2, []),
+        p.creation_token("cn-beijing", api, 0, 3, []),
+        p.creation_token("cn-beijing", api, 0, 2, ["i-dead"]),
     }
-    assert token not in others and len(others) == 6
-    assert p.creation_token("cn-beijing", api, ["i-2", "i-1"], 0, 2, []) == p.creation_token("cn-beijing", api, ["i-1", "i-2"], 0, 2, [])
+    assert token not in others and len(others) == 5
+    assert p.creation_token("cn-beijing", api, 0, 2, ["i-2", "i-1"]) == p.creation_token("cn-beijing", api, 0, 2, ["i-1", "i-2"])
 
 
 @pytest.mark.parametrize("missing,expected", [(0, []), (1, [1]), (100, [100]), (101, [100, 1]), (250, [100, 100, 50])])

@@ -68,6 +68,25 @@ def test_lost_response_is_replayed_not_duplicated(cloud):
     assert [a for a, _params in cloud.calls].count("RunInstances") == 3
 
 
+def create_tokens(cloud):
+    return [p["ClientToken"] for a, p in cloud.calls if a in ("CreateInstance", "RunInstances")]
+
+
+@pytest.mark.parametrize("state,first,total", [("stopped", 2, 3), ("running", 100, 101)])
+def test_a_run_joining_half_way_uses_the_other_runs_tokens(state, first, total):
+    # A run creating instances call after call (CreateInstance one by one, RunInstances
+    # 100 at a time), and a run that starts once the first calls' instances exist: the
+    # latter must send the token of the next slots, which the first run uses (or used)
+    # too, so the API replays instead of creating more.
+    alone = FakeEcs()
+    run(alone, state=state, count=total)
+    joined = FakeEcs()
+    run(joined, state=state, count=first)
+    run(joined, state=state, count=total)
+    assert create_tokens(joined) == create_tokens(alone)
+    assert len(set(create_tokens(alone))) == len(create_tokens(alone)) == total - first + (1 if state == "running" else first)
+
+
 def test_idempotent_parameter_mismatch_moves_to_next_token(cloud):
     cloud.fail_next["RunInstances"] = [EcsApiError("IdempotentParameterMismatch", "x", http_status=400)]
     result, _unused = run(cloud, count=1)
