@@ -164,9 +164,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         filters = filter_options(self.get_option, FILTER_SPEC)
         instances: list[dict[str, Any]] = []
         try:
-            credentials = resolve_credentials(options)
+            regions = regions_to_query(self.get_option("regions"), None)
+            # With regions listed, the region option (or env) is not needed: the first one stands in.
+            credentials = resolve_credentials(dict(options, region=options.get("region") or next(iter(regions), None)))
             secrets += [credentials.get("secret_key"), credentials.get("security_token")]
-            for region in regions_to_query(self.get_option("regions"), credentials["region"]):
+            for region in regions or [credentials["region"]]:
                 client = build_client(dict(options, region=region))
                 instances += normalize_instances(describe_filtered(client, filters))
         except EcsError as err:
