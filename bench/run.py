@@ -247,6 +247,8 @@ def run_lifecycle(books: Playbooks, emu: Emulator, n: int, rep: int) -> list[dic
             "api_span_s": round(stamps[-1] - stamps[0], 3) if stamps else None,
             "after_last_call_s": round(ended - stamps[-1], 3) if stamps else None,
             "changed": changed, "ok": not problems, "problems": problems,
+            # Every call as [seconds after ansible-playbook started, action, error code or null].
+            "timeline": [[round(c["timestamp"] - started, 3), c["action"], c.get("code")] for c in calls],
         }
         rows.append(row)
         log("N=%-3d rep %d %-7s %6.2fs  %s%s" % (n, rep, op, wall, _calls_text(row["calls"]),
