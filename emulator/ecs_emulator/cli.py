@@ -7,6 +7,7 @@ import importlib
 import json
 import os
 import signal
+import ssl
 import sys
 import threading
 import time
@@ -57,6 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="import this Python module at start (registers extra actions; for tests)",
     )
     parser.add_argument("--quiet", action="store_true", help="no per-call log lines on stderr")
+    parser.add_argument("--tls-cert", help="serve HTTPS with this PEM certificate (chain); tests of TLS verification")
+    parser.add_argument("--tls-key", help="PEM private key of --tls-cert (default: read from the --tls-cert file)")
     parser.add_argument(
         "--exit-with-parent",
         action="store_true",
@@ -95,13 +98,20 @@ def build_app(args: argparse.Namespace):
     return app
 
 
-def print_banner(host: str, port: int) -> None:
-    print(f"ECS emulator listening on http://{host}:{port}", flush=True)
+def tls_context(cert: str, key: str | None) -> ssl.SSLContext:
+    """Server context; the handshake runs in the connection's thread (first read), not in the accept loop."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    return context
+
+
+def print_banner(host: str, port: int, scheme: str = "http") -> None:
+    print(f"ECS emulator listening on {scheme}://{host}:{port}", flush=True)
     default = DEFAULT_CREDENTIALS[0]
     print(f"AccessKeyId:     {default.access_key_id}")
     print(f"AccessKeySecret: {default.secret}")
     print(f"Account:         {default.account}")
-    print("Control API:     http://%s:%d/_emulator/health" % (host, port), flush=True)
+    print("Control API:     %s://%s:%d/_emulator/health" % (scheme, host, port), flush=True)
 
 
 def watch_parent(parent: int, server, interval: float = 0.5) -> None:
@@ -125,6 +135,17 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"ecs-emulator: cannot bind {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 2
+    if args.tls_key and not args.tls_cert:
+        print("ecs-emulator: --tls-key needs --tls-cert", file=sys.stderr)
+        return 2
+    if args.tls_cert:
+        try:
+            server.socket = tls_context(args.tls_cert, args.tls_key).wrap_socket(
+                server.socket, server_side=True, do_handshake_on_connect=False
+            )
+        except (OSError, ssl.SSLError) as exc:
+            print(f"ecs-emulator: cannot use --tls-cert {args.tls_cert}: {exc}", file=sys.stderr)
+            return 2
 
     def stop(signum, frame):  # SIGTERM: stop serving, exit 0
         threading.Thread(target=server.shutdown, daemon=True).start()
@@ -133,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.exit_with_parent:
         threading.Thread(target=watch_parent, args=(os.getppid(), server), daemon=True).start()
     host, port = server.server_address[:2]
-    print_banner(host, port)
+    print_banner(host, port, "https" if args.tls_cert else "http")
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
