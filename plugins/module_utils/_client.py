@@ -43,6 +43,9 @@ COLLECTION_VERSION = "0.1.0"
 DEFAULT_PROFILE_FILE = "~/.aliyun/config.json"
 DRY_RUN_CODES = frozenset({"DryRunOperation", "DRYRUN.SUCCESS"})
 REQUEST_MODULE = "aliyunsdkecs.request.v20140526.%sRequest"
+# Certificate verification and handshake failures surface as SDK.HttpError with the ssl message.
+TLS_FAILURE = re.compile(r"CERTIFICATE_VERIFY_FAILED|certificate verify failed|SSLError|SSL: |WRONG_VERSION_NUMBER", re.I)
+TLS_ERROR_CODE = "SDK.TLSError"
 
 ENV_VARS: dict[str, tuple[str, ...]] = {
     "access_key": ("ALICLOUD_ACCESS_KEY", "ALIBABA_CLOUD_ACCESS_KEY_ID"),
@@ -267,7 +270,7 @@ class EcsClient:
         try:
             status, headers, body, exc = self._acs._implementation_of_do_action(request)
         except ClientException as err:
-            raise EcsApiError(err.get_error_code(), self._scrub(err.get_error_msg()))
+            raise EcsApiError(_client_error_code(err), self._scrub(err.get_error_msg()))
         except Exception as err:  # noqa: BLE001 - the SDK raises bare library errors too
             raise EcsApiError("SDK.ClientError", self._scrub("%s: %s" % (type(err).__name__, err)))
         if exc is not None:
@@ -292,6 +295,14 @@ class EcsClient:
     def _scrub(self, message: str) -> str:
         # Transport errors quote the request URL, whose query carries the signature and any STS token.
         return redact(re.sub(r"/\?[^\s'\"()]*", "/?<query>", message), self._secrets)
+
+
+def _client_error_code(err: Any) -> str:
+    """The SDK's code, except that a TLS failure gets its own: it would fail the same way on every retry."""
+    code = err.get_error_code()
+    if code == "SDK.HttpError" and TLS_FAILURE.search(err.get_error_msg() or ""):
+        return TLS_ERROR_CODE
+    return code
 
 
 def _decode(body: bytes, status: int | None) -> dict:

@@ -264,3 +264,16 @@ def test_collection_version_matches_galaxy():
     galaxy = (c.__file__.rsplit("/plugins/", 1)[0]) + "/galaxy.yml"
     with open(galaxy) as handle:
         assert "version: %s" % c.COLLECTION_VERSION in handle.read()
+
+
+def test_certificate_failure_is_not_retried():
+    err = ClientException(
+        "SDK.HttpError",
+        "HTTPSConnectionPool(host='ecs.example', port=443): Max retries exceeded (Caused by SSLError("
+        "SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed')))",
+    )
+    client, clock = make_client([err, {"Instances": {"Instance": []}}])
+    with pytest.raises(EcsApiError) as info:
+        client.call("DescribeInstances", {})
+    assert info.value.code == "SDK.TLSError" and clock.sleeps == []
+    assert "CERTIFICATE_VERIFY_FAILED" in failure_message(info.value)
