@@ -62,9 +62,19 @@ class InstanceRunner:
         self.sleep = sleep or time.sleep
         self.waiter = InstanceWaiter(self.describe, clock=self.clock, sleep=self.sleep)
         self.done: dict[str, list[str]] = {key: [] for key in RESULT_IDS}
+        # The last DescribeInstances entry of every instance not acted on since: the read-back
+        # at the end describes only the others (a no-change run makes a single DescribeInstances).
+        self.fresh: dict[str, dict] = {}
 
     def describe(self, ids: list[str]) -> dict[str, dict]:
-        return ecs.describe_instances_by_ids(self.client, ids)
+        found = ecs.describe_instances_by_ids(self.client, ids)
+        self.fresh.update(found)
+        return found
+
+    def touched(self, ids: Any) -> None:
+        """``ids`` were (or may have been) changed: their last entries are stale."""
+        for instance_id in ids:
+            self.fresh.pop(instance_id, None)
 
     # -- find ---------------------------------------------------------------
     def run(self) -> dict[str, Any]:
@@ -94,7 +104,9 @@ class InstanceRunner:
     def find(self) -> list[dict]:
         ids = self.params.get("instance_ids")
         if not ids:
-            return ecs.describe_instances(self.client, self.params["name"], identity_tags(self.params))
+            named = ecs.describe_instances(self.client, self.params["name"], identity_tags(self.params))
+            self.fresh.update((i["InstanceId"], i) for i in named)
+            return named
         found = self.describe(ids)
         missing = sorted(set(ids) - set(found))
         if missing and self.params["state"] != "absent":
@@ -130,6 +142,8 @@ class InstanceRunner:
         created = self.create(plan.create, kept) if plan.create else []
         self.update(plan)
         self.transition(plan)
+        self.touched(created + plan.start + plan.stop + plan.reboot + list(plan.modify) + list(plan.tag)
+                     + list(plan.untag) + list(plan.charge))
         self.wait_for_targets(created)
         return kept + created
 
@@ -264,8 +278,11 @@ class InstanceRunner:
                 self.waiter.wait(ids, target, self.params["wait_timeout"])
 
     def read_back(self, ids: list[str]) -> list[dict]:
-        found = self.describe(ids) if ids else {}
-        return normalize_instances(list(found.values()))
+        """The instances after the run: entries seen since the last change, the others described again."""
+        stale = [i for i in ids if (self.fresh.get(i) or {}).get("Status", "Pending") in TRANSITIONAL_STATUSES]
+        if stale:
+            self.describe(stale)
+        return normalize_instances([self.fresh[i] for i in ids if i in self.fresh])
 
     # -- results ------------------------------------------------------------
     def check(self, plan: Plan, before: list[dict]) -> dict[str, Any]:
