@@ -66,3 +66,14 @@ def test_identity_match_is_exact_and_string_typed():
     assert not _matches(instance, "web*", None)
     assert not _matches(instance, "web", {"n": "2"})
     assert not _matches(dict(instance, Tags={"Tag": []}), "web", {"n": "1"})
+
+
+def test_cached_key_conversion_matches_camel_dict_to_snake_dict():
+    from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
+
+    raw = dict(RAW, IoOptimized=True, GPUAmount=0, OSNameEn="Ubuntu", ISP="", VSwitchId="vsw-1",
+               MetadataOptions={"HttpEndpoint": "enabled", "HttpPutResponseHopLimit": 1}, CPUOptions={"CoreCount": 1})
+    reference = camel_dict_to_snake_dict(unwrap_lists({k: v for k, v in raw.items() if k != "Tags"}))
+    result = normalize_instance(raw)
+    shortcuts = {"vpc_attributes", "private_ip_address", "public_ip_address", "security_group_ids", "operation_locks", "v_switch_id"}
+    assert {k: v for k, v in reference.items() if k not in shortcuts} == {k: result[k] for k in reference if k not in shortcuts}
