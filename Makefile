@@ -153,6 +153,7 @@ demo: venv
 	$(VPY) scripts/demo.py
 
 bench: venv
+	$(VPY) bench/emulator_bench.py
 	$(VPY) bench/run.py
 
 emulator: venv
