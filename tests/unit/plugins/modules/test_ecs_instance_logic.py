@@ -275,19 +275,19 @@ def test_stop_raced_by_another_run_converges(cloud):
 def test_no_change_run_makes_a_single_describe(cloud):
     run(cloud, count=3, state="running")
     cloud.calls.clear()
-    result, _ = run(cloud, count=3, state="running")
-    assert not result["changed"] and [a for a, _ in cloud.calls] == ["DescribeInstances"]
+    result, _unused = run(cloud, count=3, state="running")
+    assert not result["changed"] and [a for a, _params in cloud.calls] == ["DescribeInstances"]
     assert [i["status"] for i in result["instances"]] == ["Running"] * 3
 
 
 def test_read_back_reuses_the_last_poll_and_describes_what_changed_without_wait(cloud):
     run(cloud, count=2, state="running")
     cloud.calls.clear()
-    result, _ = run(cloud, count=2, state="stopped")
+    result, _unused = run(cloud, count=2, state="stopped")
     # find, one poll that sees every instance Stopped, and no separate read-back
-    assert [a for a, _ in cloud.calls] == ["DescribeInstances", "StopInstances", "DescribeInstances"]
+    assert [a for a, _params in cloud.calls] == ["DescribeInstances", "StopInstances", "DescribeInstances"]
     assert [i["status"] for i in result["instances"]] == ["Stopped"] * 2
     cloud.calls.clear()
-    result, _ = run(cloud, count=2, state="running", wait=False)
-    assert [a for a, _ in cloud.calls] == ["DescribeInstances", "StartInstances", "DescribeInstances"]
+    result, _unused = run(cloud, count=2, state="running", wait=False)
+    assert [a for a, _params in cloud.calls] == ["DescribeInstances", "StartInstances", "DescribeInstances"]
     assert [i["status"] for i in result["instances"]] == ["Running"] * 2
