@@ -50,6 +50,25 @@ _NAME_RE = re.compile(r"[^\W\d_][\w:.\-]*")  # starts with a (Unicode) letter; d
 _PASSWORD_SPECIALS = set("()`~!@#$%^&*-_+=|{}[]:;'<>,.?/")
 
 
+MAX_SECURITY_GROUPS = 5  # per instance
+
+
+def security_group_limit() -> ApiError:
+    return ApiError(
+        "InstanceSecurityGroupLimitExceeded",
+        "Exceeding the allowed amount of security groups that an instance can be in.",
+        400,
+    )
+
+
+def check_security_group_ids(ids: list[str]) -> None:
+    """A list of groups for one instance: no repeats, at most MAX_SECURITY_GROUPS."""
+    if len(set(ids)) != len(ids):
+        raise invalid_parameter("SecurityGroupIds")
+    if len(ids) > MAX_SECURITY_GROUPS:
+        raise security_group_limit()
+
+
 def check_name(value: str | None, code: str, param: str, minimum: int = 2, maximum: int = 128) -> None:
     """InstanceName / SecurityGroupName style (reference 9.1): 2-128, letter first, not http(s)://."""
     if value is None:

@@ -22,7 +22,6 @@ MONTH_PERIODS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 24, 36, 48, 60)
 WEEK_PERIODS = (1, 2, 3, 4)
 AUTO_RENEW_MONTHS = (1, 2, 3, 6, 12, 24, 36, 48, 60)
 AUTO_RENEW_WEEKS = (1, 2, 3)
-MAX_SECURITY_GROUPS = 5
 USER_DATA_MAX = 32 * 1024  # raw bytes, current doc (reference 12)
 
 
@@ -124,14 +123,7 @@ def _security_groups(call: Call, region_id: str, run: bool) -> list[dict[str, An
     ids = [single] if single else many
     if not ids:
         raise common.missing_parameter("SecurityGroupId")
-    if len(set(ids)) != len(ids):
-        raise invalid_parameter("SecurityGroupIds")
-    if len(ids) > MAX_SECURITY_GROUPS:
-        raise ApiError(
-            "InstanceSecurityGroupLimitExceeded",
-            "Exceeding the allowed amount of security groups that an instance can be in.",
-            400,
-        )
+    common.check_security_group_ids(ids)
     groups = [common.security_group(call, sg_id, region_id) for sg_id in ids]
     if len({g["VpcId"] for g in groups}) > 1:
         raise ApiError("InvalidParameter.Mismatch", "Specified security groups are not in the same VPC.", 400)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from ..errors import ApiError, dry_run_passed, incorrect_instance_status, invalid_parameter
+from ..errors import ApiError, dry_run_passed, incorrect_instance_status
 from ..registry import Call, action
 from ..state import add_period
 from . import common
-from .create import MAX_SECURITY_GROUPS, _user_data, not_enough_balance, prepaid_terms
+from .create import _user_data, not_enough_balance, prepaid_terms
 from .lifecycle import check_locks
 
 # ModifyInstanceChargeType periods, current intl doc (reference 9.14): Month 1-9, 12.
@@ -26,14 +26,7 @@ def _sg_replacement(call: Call, inst: dict[str, Any]) -> list[str] | None:
     ids = [sg for sg in call.params.repeat_list("SecurityGroupIds") if sg]
     if not ids:
         return None
-    if len(set(ids)) != len(ids):
-        raise invalid_parameter("SecurityGroupIds")
-    if len(ids) > MAX_SECURITY_GROUPS:
-        raise ApiError(
-            "InstanceSecurityGroupLimitExceeded",
-            "Exceeding the allowed amount of security groups that an instance can be in.",
-            400,
-        )
+    common.check_security_group_ids(ids)
     for sg_id in ids:
         if common.security_group(call, sg_id, inst["RegionId"])["VpcId"] != inst["VpcId"]:
             raise ApiError(

@@ -13,7 +13,6 @@ from ..errors import ApiError, dry_run_passed, incorrect_instance_status
 from ..registry import Call, action
 from ..state import second_time, tags_ecs
 from . import common
-from .create import MAX_SECURITY_GROUPS
 from .lifecycle import check_locks
 
 MAX_RULES = 200
@@ -296,12 +295,8 @@ def join_security_group(call: Call) -> dict:
             "The specified instance already exists in the specified security group.",
             403,
         )
-    if len(inst["SecurityGroupIds"]) >= MAX_SECURITY_GROUPS:
-        raise ApiError(
-            "InstanceSecurityGroupLimitExceeded",
-            "Exceeding the allowed amount of security groups that an instance can be in.",
-            400,
-        )
+    if len(inst["SecurityGroupIds"]) >= common.MAX_SECURITY_GROUPS:
+        raise common.security_group_limit()
     inst["SecurityGroupIds"].append(group["SecurityGroupId"])
     return {}
 
