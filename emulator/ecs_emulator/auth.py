@@ -36,6 +36,7 @@ class Credential:
     disabled: bool = False
     security_token: str | None = None  # set => STS credential, token required
     expiration: float | None = None  # epoch seconds; STS only
+    blind_reads: bool = False  # a RAM user who may not read instances: list reads answer empty
 
     @property
     def is_sts(self) -> bool:
@@ -48,6 +49,7 @@ DEFAULT_CREDENTIALS = (
     Credential("LTAI5tEmulatorDefaultKey", "emulator-secret"),
     Credential("LTAI5tEmulatorReadOnlyKey", "emulator-readonly-secret", read_only=True),
     Credential("LTAI5tEmulatorDisabledKey", "emulator-disabled-secret", disabled=True),
+    Credential("LTAI5tEmulatorBlindKey", "emulator-blind-secret", blind_reads=True),
     Credential("STS.EmulatorStsKey", "emulator-sts-secret", security_token="emulator-sts-token"),
     Credential(
         "STS.EmulatorExpiredStsKey",
@@ -102,6 +104,7 @@ def parse_credentials(data: Any) -> list[Credential]:
                 account=str(row.get("account_id", DEFAULT_ACCOUNT)),
                 read_only=bool(row.get("read_only", False)),
                 disabled=bool(row.get("disabled", False)),
+                blind_reads=bool(row.get("blind_reads", False)),
                 security_token=row.get("security_token"),
                 expiration=_parse_expiration(row.get("expiration")),
             )

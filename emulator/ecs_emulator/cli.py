@@ -14,7 +14,7 @@ import time
 from typing import Any
 
 from .auth import DEFAULT_CREDENTIALS, CredentialTable
-from .config import default_config, merge_config
+from .config import CONSISTENCY_PROFILES, default_config, merge_config
 
 STATES = ("Pending", "Starting", "Stopping")
 
@@ -52,6 +52,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--credentials-file", help="JSON file with more credentials (see README)")
     parser.add_argument("--delays", type=parse_delays, help="transition delays: fast | P,S,T | Starting=2,...")
     parser.add_argument(
+        "--consistency",
+        choices=sorted(CONSISTENCY_PROFILES),
+        help="eventual-consistency profile (default: consistent, every change visible at once)",
+    )
+    parser.add_argument(
+        "--consistency-seed", type=int, help="seed of the random consistency delays (default 0: deterministic)"
+    )
+    parser.add_argument(
         "--plugin",
         action="append",
         default=[],
@@ -78,6 +86,13 @@ def cli_config_update(args: argparse.Namespace) -> dict[str, Any]:
             raise ValueError(f"{args.config}: expected a JSON object")
     if args.delays:
         update["delays"] = {**update.get("delays", {}), **args.delays}
+    if args.consistency or args.consistency_seed is not None:
+        consistency = dict(update.get("consistency") or {})
+        if args.consistency:
+            consistency = {**consistency, "profile": args.consistency, **CONSISTENCY_PROFILES[args.consistency]}
+        if args.consistency_seed is not None:
+            consistency["seed"] = args.consistency_seed
+        update["consistency"] = consistency
     merge_config(default_config(), update)  # unknown keys -> KeyError before anything starts
     return update
 

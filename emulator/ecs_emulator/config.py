@@ -1,11 +1,28 @@
-"""Emulator settings: defaults, changed at start (``--config FILE``) or live
-through ``POST /_emulator/config``.  Where the API reference leaves behaviour
-open, the choice is a setting here, documented in emulator/README.md."""
+"""Emulator settings: defaults, changed at start (``--config FILE``,
+``--delays``, ``--consistency``) or live through ``POST /_emulator/config``.
+Where the API reference leaves behaviour open, the choice is a setting here,
+documented in emulator/README.md.
+
+Every update is validated against :data:`SCHEMA` before anything changes, so
+an ill-typed value is refused (the control API answers 400) and the settings
+in force stay as they were.
+"""
 
 from __future__ import annotations
 
 import copy
-from typing import Any
+import math
+from typing import Any, Callable
+
+# Named eventual-consistency profiles (reference 8.9).  Values are seconds: a
+# number, or [low, high] for a seeded random delay per instance.
+CONSISTENCY_PROFILES: dict[str, dict[str, Any]] = {
+    # What the emulator always did: every change is visible at once.
+    "consistent": {"new_instance_delay": 0.0, "released_instance_delay": 0.0, "change_delay": 0.0},
+    # Delays of the order seen on the real service (the ECS eventual-consistency page gives no
+    # figures; automation that broke behind a 4-8 s visibility delay is the motivating case).
+    "realistic": {"new_instance_delay": [2.0, 6.0], "released_instance_delay": [1.0, 4.0], "change_delay": [0.5, 2.0]},
+}
 
 DEFAULT_CONFIG: dict[str, Any] = {
     # Seconds an instance stays in each transient state (0 allowed).
@@ -13,6 +30,12 @@ DEFAULT_CONFIG: dict[str, Any] = {
     # When a delay is non-zero, show a transient state to at least one
     # describe call before moving on (reference 8.1: pollers see it once).
     "observe_transients": True,
+    # Eventual consistency (reference 8.9): new instances are missing from reads and
+    # unknown to per-instance operations for new_instance_delay; released ones stay
+    # listed (last state) for released_instance_delay; status and attribute changes
+    # show in reads after change_delay.  Random ranges are drawn per instance from a
+    # generator seeded with `seed` and the instance's creation sequence number.
+    "consistency": {"profile": "consistent", "seed": 0, **CONSISTENCY_PROFILES["consistent"]},
     # Authentication (reference 3 and 4).
     "verify_signatures": True,
     "check_nonce": True,
@@ -45,19 +68,138 @@ DEFAULT_CONFIG: dict[str, Any] = {
 }
 
 
+class ConfigError(ValueError):
+    """An unknown or ill-typed setting; nothing was changed."""
+
+
+# ------------------------------------------------------------------ validation
+
+
+def _number(value: Any, name: str, minimum: float = 0.0) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < minimum:
+        raise ConfigError(f"{name} must be a finite number >= {minimum:g}, got {value!r}")
+    return value
+
+
+def _integer(value: Any, name: str, minimum: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return value
+
+
+def _boolean(value: Any, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{name} must be true or false, got {value!r}")
+    return value
+
+
+def _choice(*allowed: str) -> Callable[[Any, str], str]:
+    def check(value: Any, name: str) -> str:
+        if value not in allowed:
+            raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+        return value
+
+    return check
+
+
+def _string_list(value: Any, name: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
+        raise ConfigError(f"{name} must be a list of non-empty strings, got {value!r}")
+    return value
+
+
+def _delays(value: Any, name: str) -> dict[str, float]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{name} must be an object of state -> seconds, got {value!r}")
+    unknown = sorted(set(value) - {"Pending", "Starting", "Stopping"})
+    if unknown:
+        raise ConfigError(f"{name}: unknown states {', '.join(map(str, unknown))} (use Pending, Starting, Stopping)")
+    for state, seconds in value.items():
+        _number(seconds, f"{name}.{state}")
+    return value
+
+
+def delay_range(value: Any, name: str) -> tuple[float, float]:
+    """A delay setting: seconds, or [low, high] with 0 <= low <= high."""
+    if isinstance(value, list):
+        if len(value) != 2:
+            raise ConfigError(f"{name} must be seconds or [low, high], got {value!r}")
+        low, high = (_number(item, name) for item in value)
+        if low > high:
+            raise ConfigError(f"{name}: low {low:g} is above high {high:g}")
+        return float(low), float(high)
+    seconds = float(_number(value, name))
+    return seconds, seconds
+
+
+def _consistency(value: Any, name: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{name} must be an object, got {value!r}")
+    unknown = sorted(set(value) - set(DEFAULT_CONFIG["consistency"]))
+    if unknown:
+        raise ConfigError(f"{name}: unknown keys {', '.join(map(str, unknown))}")
+    if "profile" in value and value["profile"] not in CONSISTENCY_PROFILES and value["profile"] != "custom":
+        raise ConfigError(f"{name}.profile must be one of {', '.join(CONSISTENCY_PROFILES)}, got {value['profile']!r}")
+    if "seed" in value:
+        _integer(value["seed"], f"{name}.seed")
+    for key in ("new_instance_delay", "released_instance_delay", "change_delay"):
+        if key in value:
+            delay_range(value[key], f"{name}.{key}")
+    return value
+
+
+SCHEMA: dict[str, Callable[[Any, str], Any]] = {
+    "delays": _delays,
+    "observe_transients": _boolean,
+    "consistency": _consistency,
+    "verify_signatures": _boolean,
+    "check_nonce": _boolean,
+    "nonce_window_seconds": lambda v, n: _number(v, n),
+    "check_timestamp": _boolean,
+    "timestamp_skew_seconds": lambda v, n: _number(v, n),
+    "client_token_ttl_seconds": lambda v, n: _number(v, n),
+    "page_size_out_of_range": _choice("clamp", "error"),
+    "batch_dry_run_code": _choice("DRYRUN.SUCCESS", "DryRunOperation"),
+    "default_format": _choice("XML", "JSON"),
+    "account_balance": lambda v, n: _number(v, n, minimum=-math.inf),
+    "no_stock": _string_list,
+    "untagged_tags_form": _choice("omit", "empty"),
+    "implicit_vswitch": _boolean,
+    "log_calls": _boolean,
+}
+
+
 def default_config() -> dict[str, Any]:
     return copy.deepcopy(DEFAULT_CONFIG)
 
 
 def merge_config(current: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
-    """Merge ``update`` into ``current`` (nested dicts merged), rejecting unknown keys."""
+    """Merge ``update`` into ``current`` (nested dicts merged) after validating all of it.
+
+    Unknown keys raise KeyError (kept for callers that tell the two apart), ill-typed
+    values :class:`ConfigError`; either way ``current`` is left as it was.
+    A ``consistency.profile`` first sets that profile's delays, then explicit keys win.
+    """
+    if not isinstance(update, dict):
+        raise ConfigError("settings must be a JSON object")
     unknown = sorted(set(update) - set(DEFAULT_CONFIG))
     if unknown:
         raise KeyError(f"unknown config keys: {', '.join(unknown)}")
+    for key, value in update.items():
+        SCHEMA[key](value, key)
     merged = copy.deepcopy(current)
     for key, value in update.items():
-        if isinstance(DEFAULT_CONFIG[key], dict) and isinstance(value, dict):
+        if key == "consistency":
+            base = dict(merged.get("consistency") or DEFAULT_CONFIG["consistency"])
+            profile = value.get("profile")
+            if profile in CONSISTENCY_PROFILES:
+                base.update(CONSISTENCY_PROFILES[profile])
+            base.update(copy.deepcopy(value))
+            if profile is None and set(value) - {"seed"}:
+                base["profile"] = "custom"
+            merged[key] = base
+        elif isinstance(DEFAULT_CONFIG[key], dict) and isinstance(value, dict):
             merged[key] = {**merged[key], **value}
         else:
-            merged[key] = value
+            merged[key] = copy.deepcopy(value)
     return merged

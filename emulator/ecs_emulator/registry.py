@@ -36,6 +36,7 @@ class Call:
     access_key_id: str
     now: float  # time.time() of the request
     extra: dict[str, Any] = field(default_factory=dict)
+    blind: bool = False  # the credential may not read instances: list reads are empty (reference 8.9)
 
     @property
     def region_id(self) -> str | None:

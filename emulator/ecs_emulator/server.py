@@ -338,6 +338,7 @@ class App:
             cred.account,
             cred.access_key_id,
             ctx.now,
+            blind=cred.blind_reads,
         )
         body = spec.handler(call)
         if not isinstance(body, dict):

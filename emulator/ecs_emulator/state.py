@@ -6,6 +6,13 @@ Every read or action first calls :meth:`Store.advance` with the call's time.
 Reference 8.1: transient states last ``config["delays"][state]`` seconds and,
 with ``observe_transients``, a non-zero transient state is shown to at least
 one describe before the instance moves on.
+
+Eventual consistency (reference 8.9, ``config["consistency"]``): reads see a
+*view* of an instance.  A new instance has no view until ``_visible_at``
+(reads omit it, per-instance operations answer not-found); with a change
+delay, the view is the snapshot (``_history``) that was current
+``_lag`` seconds ago; a released instance leaves a *ghost* (its last view)
+that reads list until it expires.  Actions always work on the true state.
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ import time
 import uuid
 from typing import Any, Iterable
 
-from .config import default_config, merge_config
+from .config import default_config, delay_range, merge_config
 from .seed import Catalog
 
 ID_ALPHABET = string.ascii_lowercase + string.digits
@@ -66,6 +73,75 @@ class Store:
         self._rng = random.Random()
         self._load_seed_state()
 
+    # ------------------------------------------------------ consistency (8.9)
+    def consistency_delay(self, kind: str, seq: int) -> float:
+        """Seconds of ``kind`` for the instance created with sequence number ``seq`` (seeded)."""
+        settings = self.config["consistency"]
+        low, high = delay_range(settings.get(kind, 0.0), kind)
+        if high <= 0:
+            return 0.0
+        if low == high:
+            return low
+        rng = random.Random(f"{settings.get('seed', 0)}:{kind}:{seq}")
+        return round(rng.uniform(low, high), 3)
+
+    def on_create(self, inst: dict[str, Any], now: float) -> None:
+        """Consistency fields of a new instance (before its first state is entered)."""
+        inst["_visible_at"] = now + self.consistency_delay("new_instance_delay", inst["_seq"])
+        inst["_lag"] = self.consistency_delay("change_delay", inst["_seq"])
+        inst["_history"] = []
+
+    @staticmethod
+    def is_visible(inst: dict[str, Any], now: float) -> bool:
+        return now >= inst.get("_visible_at", 0.0)
+
+    def snapshot(self, inst: dict[str, Any], at: float) -> None:
+        """Record what reads will show ``_lag`` seconds after ``at`` (only with a change delay)."""
+        lag = inst.get("_lag") or 0.0
+        if lag <= 0:
+            return
+        history = inst.setdefault("_history", [])
+        view = copy.deepcopy({k: v for k, v in inst.items() if k != "_history"})
+        history.append([at, view])
+        # Keep what a read can still ask for: everything newer than `at - lag`, and the one before.
+        cutoff = at - lag
+        while len(history) > 1 and history[1][0] <= cutoff:
+            history.pop(0)
+
+    def touch(self, inst: dict[str, Any], now: float) -> None:
+        """A handler changed attributes of ``inst`` (status changes are recorded by the lifecycle)."""
+        self.snapshot(inst, now)
+
+    def view(self, inst: dict[str, Any], now: float) -> dict[str, Any] | None:
+        """What a read at ``now`` shows of ``inst``: None before it is visible, else the lagged view."""
+        if not self.is_visible(inst, now):
+            return None
+        lag = inst.get("_lag") or 0.0
+        history = inst.get("_history") or []
+        if lag <= 0 or not history:
+            return inst
+        moment = now - lag
+        chosen = history[0][1]
+        for at, view in history:
+            if at > moment:
+                break
+            chosen = view
+        if chosen.get("Status") == inst["Status"] and chosen is history[-1][1]:
+            return inst  # up to date: the live record (cheaper, and sightings count)
+        return chosen
+
+    def ghost_views(self, now: float, region_id: str | None = None, ids: Iterable[str] | None = None) -> list[dict]:
+        """Released instances that reads still list (reference 8.9), in their last view."""
+        expired = [k for k, g in self.ghosts.items() if g["until"] <= now]
+        for key in expired:
+            del self.ghosts[key]
+        wanted = set(ids) if ids is not None else None
+        return [
+            g["view"]
+            for key, g in self.ghosts.items()
+            if (wanted is None or key in wanted) and (region_id is None or g["view"]["RegionId"] == region_id)
+        ]
+
     # ----------------------------------------------------------- config/seed
     def update_config(self, update: dict[str, Any]) -> None:
         with self.lock:
@@ -84,6 +160,7 @@ class Store:
         self.vswitches = copy.deepcopy(self.catalog.vswitches)
         self.security_groups = copy.deepcopy(self.catalog.security_groups)
         self.instances: dict[str, dict[str, Any]] = {}
+        self.ghosts: dict[str, dict[str, Any]] = {}
         self.disks: dict[str, dict[str, Any]] = {}
         self.balance = float(self.config["account_balance"])
         self.seq = 0
@@ -116,6 +193,7 @@ class Store:
                 "vswitches": self.vswitches,
                 "security_groups": self.security_groups,
                 "instances": self.instances,
+                "ghosts": self.ghosts,
                 "disks": self.disks,
                 "balance": self.balance,
                 "seq": self.seq,
@@ -126,7 +204,7 @@ class Store:
             data = copy.deepcopy(data)
             self.config = merge_config(default_config(), data.get("config", {}))
             self.tokens = data.get("tokens", {})
-            for name in ("vpcs", "vswitches", "security_groups", "instances", "disks"):
+            for name in ("vpcs", "vswitches", "security_groups", "instances", "ghosts", "disks"):
                 setattr(self, name, data.get(name, {}))
             self.balance = float(data.get("balance", self.config["account_balance"]))
             self.seq = int(data.get("seq", 0))
@@ -205,6 +283,7 @@ class Store:
             inst["StoppedMode"] = inst.get("_stop_mode") or "KeepCharging"
         else:
             inst["StoppedMode"] = "Not-applicable"
+        self.snapshot(inst, at)
 
     def advance(self, inst: dict[str, Any], now: float, observe: bool = False) -> bool:
         """Bring ``inst`` to ``now``; returns False if it was auto-released.
@@ -252,7 +331,7 @@ class Store:
                 continue
             (alive if self.advance(inst, now, observe) else gone).append(inst)
         for inst in gone:
-            self.release(inst)
+            self.release(inst, now)
         return alive
 
     def region_instances(self, region_id: str, now: float, observe: bool = False) -> list[dict[str, Any]]:
@@ -262,9 +341,18 @@ class Store:
         found = self.live_instances([instance_id], now, observe)
         return found[0] if found else None
 
-    def release(self, inst: dict[str, Any]) -> None:
-        """Remove an instance; disks with DeleteWithInstance go too, others detach (reference 9.9)."""
+    def release(self, inst: dict[str, Any], now: float | None = None) -> None:
+        """Remove an instance; disks with DeleteWithInstance go too, others detach (reference 9.9).
+
+        With a released-instance delay, reads keep listing its last view for a while (8.9).
+        """
         instance_id = inst["InstanceId"]
+        if now is not None:
+            linger = self.consistency_delay("released_instance_delay", inst["_seq"])
+            last = self.view(inst, now) if linger > 0 else None
+            if last is not None:
+                ghost = copy.deepcopy({k: v for k, v in last.items() if k != "_history"})
+                self.ghosts[instance_id] = {"view": ghost, "until": now + linger}
         self.instances.pop(instance_id, None)
         self.by_region.get(inst["RegionId"], {}).pop(instance_id, None)
         self.private_ips.get(inst["VSwitchId"], set()).discard(inst["PrivateIpAddress"])

@@ -29,9 +29,12 @@ def instance(call: Call, name: str = "InstanceId", observe: bool = False) -> dic
 
 
 def find_instance(call: Call, instance_id: str, observe: bool = False) -> dict[str, Any]:
+    """An instance for a per-instance operation: not found before it is visible (reference 8.9)."""
     inst = call.store.get_instance(instance_id, call.now, observe)
     region_id = call.params.get("RegionId")
     if inst is None or (region_id and region_id in call.store.catalog.regions and inst["RegionId"] != region_id):
+        raise instance_not_found()
+    if not call.store.is_visible(inst, call.now):
         raise instance_not_found()
     return inst
 

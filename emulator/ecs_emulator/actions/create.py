@@ -607,10 +607,11 @@ def create_instances(call: Call, plan: dict[str, Any], chain: list[str]) -> list
         store.instances[instance_id] = inst
         store._index(inst)
         _new_disks(call, plan, inst)
-        store.schedule(inst, chain, call.now)
+        store.on_create(inst, call.now)
         if plan["run"] and inst["InternetMaxBandwidthOut"] > 0:
             # RunInstances assigns a public IPv4 address when bandwidth > 0; CreateInstance never does.
             inst["PublicIpAddress"] = store.allocate_public_ip(inst["RegionId"])
+        store.schedule(inst, chain, call.now)
         ids.append(instance_id)
     if plan["InstanceChargeType"] == "PrePaid":
         store.balance = round(store.balance - plan["price"], 2)

@@ -149,6 +149,30 @@ def _candidates(call: Call, region_id: str, ids: list[str] | None) -> list[dict[
     return store.live_instances(wanted, call.now, observe=True)
 
 
+def _views(call: Call, region_id: str, ids: list[str] | None) -> list[tuple[dict[str, Any] | None, dict[str, Any]]]:
+    """(live instance or None for a ghost, what this read shows of it) -- reference 8.9.
+
+    A credential whose reads are hidden (a RAM user without permission to read
+    instances) gets an empty list, not an error (reference 9.3 / 8.9).
+    """
+    if call.blind:
+        return []
+    store = call.store
+    views: list[tuple[dict[str, Any] | None, dict[str, Any]]] = []
+    for inst in _candidates(call, region_id, ids):
+        view = store.view(inst, call.now)
+        if view is not None:
+            views.append((inst, view))
+    views += [(None, ghost) for ghost in store.ghost_views(call.now, region_id, ids)]
+    return views
+
+
+def _looked_at(call: Call, inst: dict[str, Any] | None, view: dict[str, Any]) -> None:
+    """A describe showed ``view``: a held transient state may move on once the reader saw it."""
+    if inst is not None and view["Status"] == inst["Status"]:
+        call.store.mark_seen(inst, call.now)
+
+
 # ------------------------------------------------------------ pagination
 
 
@@ -189,13 +213,13 @@ def describe_instances(call: Call) -> dict:
     if call.params.bool("DryRun", False):
         raise dry_run_passed()
     matched = []
-    for inst in _candidates(call, region_id, ids):
-        if all(pred(inst) for pred in preds):
-            store.mark_seen(inst, call.now)  # looked at: a held transient state may move on next time
-            if status is None or inst["Status"] == status:
-                matched.append(inst)
+    for inst, view in _views(call, region_id, ids):
+        if all(pred(view) for pred in preds):
+            _looked_at(call, inst, view)  # looked at: a held transient state may move on next time
+            if status is None or view["Status"] == status:
+                matched.append(view)
     page, meta = _instance_page(call, newest_first(matched))
-    return {**meta, "Instances": {"Instance": [render_instance(store, inst) for inst in page]}}
+    return {**meta, "Instances": {"Instance": [render_instance(store, view) for view in page]}}
 
 
 @action("DescribeInstanceStatus")
@@ -206,26 +230,40 @@ def describe_instance_status(call: Call) -> dict:
         raise invalid_parameter("InstanceId")
     zone = call.params.get("ZoneId")
     matched = []
-    for inst in _candidates(call, region_id, ids or None):
-        if not zone or inst["ZoneId"] == zone:
-            call.store.mark_seen(inst, call.now)
-            matched.append(inst)
+    for inst, view in _views(call, region_id, ids or None):
+        if not zone or view["ZoneId"] == zone:
+            _looked_at(call, inst, view)
+            matched.append(view)
     page, meta = common.paginate(call, newest_first(matched), 10, 50)
     statuses = [{"InstanceId": i["InstanceId"], "Status": i["Status"]} for i in page]
     return {**meta, "InstanceStatuses": {"InstanceStatus": statuses}}
 
 
+def _no_read_permission() -> ApiError:
+    return ApiError(
+        "Forbidden.RAM",
+        "User not authorized to operate on the specified resource, or this API doesn't support RAM.",
+        403,
+    )
+
+
 @action("DescribeInstanceAttribute")
 def describe_instance_attribute(call: Call) -> dict:
+    if call.blind:
+        raise _no_read_permission()
     inst = common.instance(call, observe=True)
-    call.store.mark_seen(inst, call.now)
-    return render_instance_attribute(call.store, inst)
+    view = call.store.view(inst, call.now) or inst
+    _looked_at(call, inst, view)
+    return render_instance_attribute(call.store, view)
 
 
 @action("DescribeUserData")
 def describe_user_data(call: Call) -> dict:
+    if call.blind:
+        raise _no_read_permission()
     inst = common.instance(call, observe=True)
-    return {"RegionId": inst["RegionId"], "InstanceId": inst["InstanceId"], "UserData": inst["UserData"]}
+    view = call.store.view(inst, call.now) or inst
+    return {"RegionId": view["RegionId"], "InstanceId": view["InstanceId"], "UserData": view["UserData"]}
 
 
 DISK_STATUSES = ("In_use", "Available", "Attaching", "Detaching", "Creating", "ReIniting", "All")

@@ -122,7 +122,7 @@ def check_delete(call: Call, inst: dict[str, Any]) -> None:
 
 
 def apply_delete(call: Call, inst: dict[str, Any]) -> None:
-    call.store.release(inst)
+    call.store.release(inst, call.now)
 
 
 # ----------------------------------------------------------------- glue

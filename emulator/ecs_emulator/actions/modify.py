@@ -93,6 +93,7 @@ def modify_instance_attribute(call: Call) -> dict:
     if call.params.bool("DryRun", False):
         raise dry_run_passed()
     inst.update(changes)
+    call.store.touch(inst, call.now)
     return {}
 
 
@@ -125,6 +126,7 @@ def allocate_public_ip_address(call: Call) -> dict:
     if wanted:
         call.store.public_ips.add(wanted)
     inst["PublicIpAddress"] = wanted or call.store.allocate_public_ip(inst["RegionId"])
+    call.store.touch(inst, call.now)
     return {"IpAddress": inst["PublicIpAddress"]}
 
 
@@ -172,6 +174,7 @@ def _convert(call: Call, inst: dict[str, Any], target: str, terms: dict[str, Any
         disk = call.store.disks.get(disk_id)
         if disk and (disk["Type"] == "system" or data_disks or target == "PostPaid"):
             disk["DiskChargeType"] = target
+    call.store.touch(inst, call.now)
 
 
 @action("ModifyInstanceChargeType", mutating=True, client_token=True)

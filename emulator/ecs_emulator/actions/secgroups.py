@@ -298,6 +298,7 @@ def join_security_group(call: Call) -> dict:
     if len(inst["SecurityGroupIds"]) >= common.MAX_SECURITY_GROUPS:
         raise common.security_group_limit()
     inst["SecurityGroupIds"].append(group["SecurityGroupId"])
+    call.store.touch(inst, call.now)
     return {}
 
 
@@ -313,4 +314,5 @@ def leave_security_group(call: Call) -> dict:
             403,
         )
     inst["SecurityGroupIds"].remove(group["SecurityGroupId"])
+    call.store.touch(inst, call.now)
     return {}

@@ -54,7 +54,9 @@ def _table(call: Call, region_id: str, resource_type: str) -> dict[str, dict[str
     """Taggable resources of one type in one region (only instances, disks, security groups exist here)."""
     store = call.store
     if resource_type == "instance":
-        return {i["InstanceId"]: i for i in store.region_instances(region_id, call.now, observe=True)}
+        # Per-resource operations do not find an instance that is not visible yet (reference 8.9).
+        alive = store.region_instances(region_id, call.now, observe=True)
+        return {i["InstanceId"]: i for i in alive if store.is_visible(i, call.now)}
     source = {"disk": store.disks, "securitygroup": store.security_groups}.get(resource_type, {})
     return {k: v for k, v in source.items() if v["RegionId"] == region_id}
 
@@ -96,7 +98,13 @@ def tag_resources(call: Call) -> dict:
             )
     for resource in resources:
         resource["Tags"].update(tags)  # an existing key is overwritten (reference 9.13)
+        _touched(call, resource_type, resource)
     return {}
+
+
+def _touched(call: Call, resource_type: str, resource: dict[str, Any]) -> None:
+    if resource_type == "instance":
+        call.store.touch(resource, call.now)
 
 
 @action("UntagResources", mutating=True)
@@ -113,6 +121,7 @@ def untag_resources(call: Call) -> dict:
             resource["Tags"].clear()
         for key in keys:
             resource["Tags"].pop(key, None)  # absent keys are not an error (reference 9.13 [uncertain])
+        _touched(call, resource_type, resource)
     return {}
 
 
