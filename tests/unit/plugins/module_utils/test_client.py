@@ -6,9 +6,16 @@ import pytest
 from aliyunsdkcore.acs_exception.exceptions import ClientException, ServerException
 
 from ansible_collections.alicloud.ecs.plugins.module_utils import _client as c
+from ansible_collections.alicloud.ecs.plugins.module_utils._args import CREDENTIALS_SPEC
 from ansible_collections.alicloud.ecs.plugins.module_utils._errors import EcsApiError, EcsConfigError, failure_message
+from ansible_collections.alicloud.ecs.tests.unit.kit import FakeClock, spec_params
 
 ENV_KEYS = {"ALICLOUD_ACCESS_KEY": "env-ak", "ALICLOUD_SECRET_KEY": "env-sk", "ALICLOUD_REGION": "cn-beijing"}
+
+
+def options_of(**values):
+    """The shared credential options (CREDENTIALS_SPEC) as every module gets them for the task arguments ``values``."""
+    return spec_params(CREDENTIALS_SPEC, **values)
 
 
 @pytest.fixture
@@ -44,28 +51,28 @@ def profile_file(tmp_path):
 )
 def test_credential_precedence_keys(options, env, expected, tmp_path):
     env = dict(env, ALICLOUD_CONFIG_FILE=str(tmp_path / "missing.json"))
-    creds = c.resolve_credentials(options, env)
+    creds = c.resolve_credentials(options_of(**options), env)
     assert (creds["access_key"], creds["secret_key"], creds["region"], creds["source"]) == expected
 
 
 def test_explicit_profile_beats_env_keys(profile_file):
-    creds = c.resolve_credentials({"profile": "main", "profile_file": profile_file}, dict(ENV_KEYS))
+    creds = c.resolve_credentials(options_of(profile="main", profile_file=profile_file), dict(ENV_KEYS))
     assert (creds["access_key"], creds["secret_key"]) == ("p-ak", "p-sk")
     assert creds["region"] == "cn-beijing"  # env region still beats the profile's
 
 
 def test_env_keys_beat_current_profile(profile_file):
-    creds = c.resolve_credentials({}, dict(ENV_KEYS, ALICLOUD_CONFIG_FILE=profile_file))
+    creds = c.resolve_credentials(options_of(), dict(ENV_KEYS, ALICLOUD_CONFIG_FILE=profile_file))
     assert creds["access_key"] == "env-ak"
 
 
 def test_current_profile_and_its_region(profile_file):
-    creds = c.resolve_credentials({"profile_file": profile_file}, {})
+    creds = c.resolve_credentials(options_of(profile_file=profile_file), {})
     assert (creds["access_key"], creds["region"], creds["source"]) == ("p-ak", "eu-central-1", "profile main")
 
 
 def test_sts_profile_from_env_name(profile_file):
-    creds = c.resolve_credentials({}, {"ALICLOUD_PROFILE": "sts", "ALICLOUD_CONFIG_FILE": profile_file})
+    creds = c.resolve_credentials(options_of(), {"ALICLOUD_PROFILE": "sts", "ALICLOUD_CONFIG_FILE": profile_file})
     assert (creds["access_key"], creds["secret_key"], creds["security_token"]) == ("STS.x", "s-sk", "tok")
 
 
@@ -85,7 +92,7 @@ def test_credential_errors(options, env, fragment, profile_file, tmp_path):
         options = dict(options, profile_file=profile_file)
     env = dict(env, ALICLOUD_CONFIG_FILE=str(tmp_path / "missing.json"))
     with pytest.raises(EcsConfigError) as info:
-        c.resolve_credentials(options, env)
+        c.resolve_credentials(options_of(**options), env)
     assert fragment in info.value.message
 
 
@@ -93,7 +100,7 @@ def test_unreadable_profile_file(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
     with pytest.raises(EcsConfigError, match="cannot read profile file"):
-        c.resolve_credentials({"profile": "x", "profile_file": str(bad)}, {})
+        c.resolve_credentials(options_of(profile="x", profile_file=str(bad)), {})
 
 
 @pytest.mark.parametrize(
@@ -111,7 +118,7 @@ def test_resolve_endpoint(region, endpoint, expected):
 
 
 def test_endpoint_from_env_and_bad_endpoint():
-    info = c.connection_info({}, dict(ENV_KEYS, ALICLOUD_ECS_ENDPOINT="http://h:1"))
+    info = c.connection_info(options_of(), dict(ENV_KEYS, ALICLOUD_ECS_ENDPOINT="http://h:1"))
     assert (info["endpoint"], info["protocol"], info["verify"]) == ("http://h:1", "http", True)
     with pytest.raises(EcsConfigError):
         c.resolve_endpoint("cn-beijing", "not a host/with path")
@@ -120,10 +127,10 @@ def test_endpoint_from_env_and_bad_endpoint():
 def test_verify_options(tmp_path):
     bundle = tmp_path / "ca.pem"
     bundle.write_text("x")
-    assert c.connection_info({"validate_certs": False}, ENV_KEYS)["verify"] is False
-    assert c.connection_info({"ca_bundle": str(bundle)}, ENV_KEYS)["verify"] == str(bundle)
+    assert c.connection_info(options_of(validate_certs=False), ENV_KEYS)["verify"] is False
+    assert c.connection_info(options_of(ca_bundle=str(bundle)), ENV_KEYS)["verify"] == str(bundle)
     with pytest.raises(EcsConfigError, match="ca_bundle"):
-        c.connection_info({"ca_bundle": str(tmp_path / "nope")}, ENV_KEYS)
+        c.connection_info(options_of(ca_bundle=str(tmp_path / "nope")), ENV_KEYS)
 
 
 def test_flatten_params():
@@ -175,24 +182,11 @@ class FakeAcs:
         return 200, {}, json.dumps(outcome).encode(), None
 
 
-class Clock:
-    def __init__(self):
-        self.now = 0.0
-        self.sleeps = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 INFO = {"region": "cn-beijing", "endpoint": "http://127.0.0.1:1", "protocol": "http", "secret_key": "SECRET", "security_token": "TOKEN"}
 
 
 def make_client(outcomes, retry_timeout=120):
-    clock = Clock()
+    clock = FakeClock()
     client = c.EcsClient(dict(INFO, retry_timeout=retry_timeout), clock=clock, sleep=clock.sleep, acs=FakeAcs(outcomes))
     return client, clock
 
@@ -235,7 +229,7 @@ def test_budget_exhausted_reports_attempts_and_no_secret():
         client.call("DescribeInstances", {})
     message = failure_message(info.value)
     assert "gave up after" in message and "TOKEN" not in message and "SECRET" not in message
-    assert clock.now <= 10
+    assert clock.elapsed <= 10
 
 
 def test_dry_run_success_codes():
@@ -254,7 +248,7 @@ def test_server_error_message_format():
 
 
 def test_build_client_uses_real_sdk_without_retries():
-    client = c.build_client({"validate_certs": True}, ENV_KEYS)
+    client = c.build_client(options_of(validate_certs=True), ENV_KEYS)
     assert client._acs.is_auto_retry() is False
     assert client.endpoint == "ecs.cn-beijing.aliyuncs.com" and client.protocol == "https"
     assert "alicloud.ecs" in str(client._acs.client_user_agent())

@@ -5,25 +5,13 @@ import base64
 import pytest
 
 from ansible_collections.alicloud.ecs.plugins.module_utils import _instance_plan as p
-
-BASE = {
-    "state": "present",
-    "count": 1,
-    "name": "web",
-    "instance_ids": None,
-    "tags": None,
-    "purge_tags": True,
-    "remove_surplus": False,
-    "force_release": False,
-    "deletion_protection": None,
-    "convert_prepaid_on_delete": False,
-    "instance_charge_type": None,
-    "update_password": "on_create",
-}
+from ansible_collections.alicloud.ecs.plugins.modules import ecs_instance
+from ansible_collections.alicloud.ecs.tests.unit.kit import module_params
 
 
 def params(**kwargs):
-    return dict(BASE, **kwargs)
+    """ecs_instance's parameters for a task naming ``web`` plus ``kwargs``."""
+    return module_params(ecs_instance, **dict({"name": "web"}, **kwargs))
 
 
 def inst(instance_id, status="Running", created="2026-01-01T00:00Z", **extra):
@@ -58,7 +46,7 @@ def test_creation_errors():
 def test_creation_params_run_and_create():
     given = params(
         image_id="img", instance_type="ecs.t", security_group_ids=["sg-1", "sg-2"], user_data="#!/bin/sh\necho hi",
-        system_disk={"category": "cloud_essd", "size": 40, "performance_level": None},
+        system_disk={"category": "cloud_essd", "size": 40},  # performance_level: None, filled in by the spec
         data_disks=[{"size": 100, "category": "cloud_ssd", "encrypted": True}], tags={"b": "2", "a": "1"},
         internet_max_bandwidth_out=5, password="P@ssw0rd!",
     )

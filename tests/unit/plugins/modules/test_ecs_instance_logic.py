@@ -4,32 +4,18 @@ import pytest
 
 from ansible_collections.alicloud.ecs.plugins.module_utils._errors import EcsApiError, EcsConfigError, EcsError
 from ansible_collections.alicloud.ecs.plugins.module_utils._instances import InstanceRunner
+from ansible_collections.alicloud.ecs.plugins.modules import ecs_instance
+from ansible_collections.alicloud.ecs.tests.unit.kit import FakeClock, module_params
 
 from .fake_ecs import FakeEcs, FakeModule
 
-DEFAULTS = {
-    "state": "present", "count": 1, "name": "web", "instance_ids": None, "tags": None, "purge_tags": True,
-    "remove_surplus": False, "force_release": False, "force_stop": False, "stopped_mode": None,
-    "deletion_protection": None, "convert_prepaid_on_delete": False, "instance_charge_type": None,
-    "update_password": "on_create", "password": None, "wait": True, "wait_timeout": 60,
-    "image_id": "img-1", "instance_type": "ecs.t1", "security_group_ids": ["sg-1"],
-}
-
-
-class Clock:
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += seconds
+# Task arguments of every run; the module's spec adds the rest, with their defaults.
+TASK = {"name": "web", "image_id": "img-1", "instance_type": "ecs.t1", "security_group_ids": ["sg-1"], "wait_timeout": 60}
 
 
 def run(cloud, check_mode=False, diff=False, **params):
-    mod = FakeModule(cloud, dict(DEFAULTS, **params), check_mode=check_mode, diff=diff)
-    clock = Clock()
+    mod = FakeModule(cloud, module_params(ecs_instance, **dict(TASK, **params)), check_mode=check_mode, diff=diff)
+    clock = FakeClock()
     result = InstanceRunner(mod, clock=clock, sleep=clock.sleep).run()
     return result, mod
 

@@ -9,6 +9,8 @@ import pytest
 
 from ansible_collections.alicloud.ecs.plugins.module_utils._errors import EcsApiError, EcsConfigError
 from ansible_collections.alicloud.ecs.plugins.module_utils._public_ip import PublicIpRunner
+from ansible_collections.alicloud.ecs.plugins.modules import ecs_public_ip
+from ansible_collections.alicloud.ecs.tests.unit.kit import FakeClock, module_params
 
 
 class Ecs:
@@ -56,10 +58,10 @@ def instance(instance_id, name="web", status="Running", bandwidth=5, public=None
 
 
 def run(client, check_mode=False, **params):
-    params = dict({"instance_id": None, "name": None, "wait_timeout": 30}, **params)
-    mod = SimpleNamespace(params=params, client=client, check_mode=check_mode)
-    clock = iter(range(0, 10000))
-    return PublicIpRunner(mod, clock=lambda: next(clock), sleep=lambda s: None).run()
+    mod = SimpleNamespace(params=module_params(ecs_public_ip, **dict({"wait_timeout": 30}, **params)), client=client,
+                          check_mode=check_mode)
+    clock = FakeClock()
+    return PublicIpRunner(mod, clock=clock, sleep=clock.sleep).run()
 
 
 @pytest.mark.parametrize("status", ["Running", "Stopped"])
