@@ -1,3 +1,5 @@
+# Copyright: alicloud.ecs contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # Private to alicloud.ecs: not a public API, may change without notice.
 """DescribeInstances filters shared by ecs_instance_info and the ecs inventory plugin.
 

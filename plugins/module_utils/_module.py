@@ -1,3 +1,5 @@
+# Copyright: alicloud.ecs contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # Private to alicloud.ecs: not a public API, may change without notice.
 """Base for the collection's modules: common options, the lazy client, one error conversion."""
 

@@ -1,3 +1,5 @@
+# Copyright: alicloud.ecs contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # Private to alicloud.ecs: not a public API, may change without notice.
 """Turning API payloads into Ansible results, shared by every module and plugin."""
 
