@@ -41,7 +41,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without the SDK
     ALIYUN_SDK_IMPORT_ERROR = exc
 
 COLLECTION_NAME = "alicloud.ecs"
-COLLECTION_VERSION = "0.1.0"
+COLLECTION_VERSION = "1.0.0"
 DEFAULT_PROFILE_FILE = "~/.aliyun/config.json"
 DRY_RUN_CODES = frozenset({"DryRunOperation", "DRYRUN.SUCCESS"})
 REQUEST_MODULE = "aliyunsdkecs.request.v20140526.%sRequest"
