@@ -125,11 +125,12 @@ sanity-oldest: venv-oldest
 	scripts/ansible-test-offline $(OLDEST_VENV) sanity --python \
 		"$$($(OLDEST_VENV)/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
 
-# Lints the repository's YAML in place; a copy of the collection is on the
-# collections path so that its own modules resolve.
+# Plain ansible-lint from the collection root, as a user runs it: it installs
+# the collection into .ansible/ itself (.ansible-lint). Any ANSIBLE_* path the
+# caller set would make it use ~/.ansible instead, so those are unset.
 lint: venv-lint
-	PATH="$(CURDIR)/$(LINT_VENV)/bin:$$PATH" scripts/with-collection-tree \
-		sh -c 'ANSIBLE_COLLECTIONS_PATH="$$COLLECTIONS_ROOT" ansible-lint --nocolor'
+	env -u ANSIBLE_HOME -u ANSIBLE_LIBRARY -u ANSIBLE_ROLES_PATH -u ANSIBLE_COLLECTIONS_PATH \
+		PATH="$(CURDIR)/$(LINT_VENV)/bin:$$PATH" ansible-lint --nocolor
 
 lint-docs: venv-lint
 	PATH="$(CURDIR)/$(LINT_VENV)/bin:$$PATH" scripts/with-collection-tree \
