@@ -1,6 +1,7 @@
-"""Helpers for the action tests: call any ECS/VPC action through the official old SDK.
+"""Support for the action tests: the seed ids, old-SDK requests for any ECS/VPC action, the ``Ecs`` driver.
 
-Imported by tests/emulator/test_actions_*.py (the session fixtures come from conftest.py).
+Imported by tests/emulator/test_actions_*.py; the fixtures (``emulator``,
+``acs_client``, ``ecs``) are in conftest.py.
 """
 
 from __future__ import annotations
@@ -102,7 +103,3 @@ def assert_error(exc: ServerException, code: str, status: int, message: str | No
     if message is not None:
         assert exc.get_error_msg() == message
 
-
-@pytest.fixture
-def ecs(acs_client) -> Ecs:
-    return Ecs(acs_client)

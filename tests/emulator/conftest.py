@@ -6,6 +6,7 @@ import os
 
 import pytest
 
+from tests.emulator.actions_support import Ecs
 from tests.helpers.emulator import DEFAULT_KEY, Emulator, make_acs_client, make_sdk_client
 
 PLUGIN = "tests.helpers.plugin_actions"
@@ -40,6 +41,12 @@ def _reset_emulator(request):
 def acs_client(emulator):
     """aliyunsdkcore AcsClient (signature V1) pointed at the emulator, region cn-hangzhou."""
     return make_acs_client(emulator.hostport, DEFAULT_KEY, "cn-hangzhou")
+
+
+@pytest.fixture
+def ecs(acs_client) -> Ecs:
+    """The ``Ecs`` driver of actions_support.py over ``acs_client``: ``ecs.call("DescribeInstances", ...)``."""
+    return Ecs(acs_client)
 
 
 @pytest.fixture

@@ -8,9 +8,7 @@ import time
 
 import pytest
 
-from tests.emulator.conftest_actions import IMAGE, SG, TYPE, VSWITCH, Ecs, assert_error, ecs
-
-__all__ = ["ecs"]
+from tests.emulator.actions_support import IMAGE, SG, TYPE, VSWITCH, Ecs, assert_error
 
 BASE = {"ImageId": IMAGE, "InstanceType": TYPE, "SecurityGroupId": SG, "VSwitchId": VSWITCH}
 

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.emulator.conftest_actions import (
+from tests.emulator.actions_support import (
     IMAGE,
     REGION,
     SG,
@@ -18,11 +18,8 @@ from tests.emulator.conftest_actions import (
     VSWITCH_I,
     Ecs,
     assert_error,
-    ecs,
     request,
 )
-
-__all__ = ["ecs"]  # fixture re-export
 
 
 def test_run_instances_response_and_instance_shape(ecs: Ecs):

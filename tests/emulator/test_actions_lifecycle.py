@@ -8,9 +8,7 @@ import json
 
 import pytest
 
-from tests.emulator.conftest_actions import IMAGE, SG, TYPE, VSWITCH, Ecs, assert_error, ecs, request
-
-__all__ = ["ecs"]
+from tests.emulator.actions_support import IMAGE, SG, TYPE, VSWITCH, Ecs, assert_error, request
 
 INCORRECT = ("IncorrectInstanceStatus", 403, "The current status of the resource does not support this operation.")
 

@@ -6,9 +6,7 @@ import json
 
 import pytest
 
-from tests.emulator.conftest_actions import REGION, SG, VPC, VSWITCH, Ecs, assert_error, ecs, request
-
-__all__ = ["ecs"]
+from tests.emulator.actions_support import REGION, SG, VPC, VSWITCH, Ecs, assert_error, request
 
 
 # ---------------------------------------------------------------- security groups

@@ -9,7 +9,7 @@ import pytest
 from alibabacloud_ecs20140526 import models as ecs_models
 from alibabacloud_tea_openapi.exceptions import ClientException
 
-from tests.emulator.conftest_actions import IMAGE, REGION, SG, TYPE, VPC, VSWITCH
+from tests.emulator.actions_support import IMAGE, REGION, SG, TYPE, VPC, VSWITCH
 
 
 @pytest.fixture
