@@ -3,27 +3,18 @@
 from __future__ import annotations
 
 import json
-import re
 import uuid
 
 import pytest
 
-from .conftest import ROOT
-
-RECAP = re.compile(r"^localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
-
-
-def recap(stdout: str) -> dict[str, int]:
-    found = RECAP.findall(stdout)
-    assert len(found) == 1, stdout[-3000:]
-    ok, changed, unreachable, failed = (int(n) for n in found[0])
-    return {"ok": ok, "changed": changed, "unreachable": unreachable, "failed": failed}
+from tests.helpers.ansible_cli import recap
+from tests.helpers.emulator import REPO_ROOT
 
 
 @pytest.mark.smoke
 def test_classic_flow_runs_and_is_idempotent(ansible, emulator, tmp_path):
     name = "test_classic_flow_%s" % uuid.uuid4().hex[:8]
-    playbook = ROOT / "playbooks" / "classic_flow.yml"
+    playbook = REPO_ROOT / "playbooks" / "classic_flow.yml"
     # The seed ids of cn-hangzhou are the playbook's defaults; only the name is set here.
     extra = {"classic_flow_name": name}
     emulator.clear_calls()

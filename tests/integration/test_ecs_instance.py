@@ -10,9 +10,8 @@ import uuid
 
 import pytest
 
+from tests.helpers.ansible_cli import ansible_tool, emulator_delays, mutating_calls
 from tests.helpers.emulator import DEFAULT_KEY, STS_KEY
-
-from .conftest import _ansible_tool, emulator_delays, mutating_calls
 
 SECRET_PASSWORD = "Pw-Never-Shown-42!"
 
@@ -93,7 +92,7 @@ def run_concurrently(ansible, args, copies, tmp_path):
              "tasks": [{"name": "Same task", "alicloud.ecs.ecs_instance": args}]}]
     path = tmp_path / ("concurrent-%s.yml" % uuid.uuid4().hex)
     path.write_text(json.dumps(play))
-    command = [_ansible_tool("ansible-playbook"), "-i", "localhost,", "-c", "local", str(path),
+    command = [ansible_tool("ansible-playbook"), "-i", "localhost,", "-c", "local", str(path),
                "-e", json.dumps({"ansible_python_interpreter": sys.executable})]
     procs = [subprocess.Popen(command, env=ansible.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                               cwd=tmp_path) for _copy in range(copies)]

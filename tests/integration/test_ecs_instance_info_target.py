@@ -3,31 +3,10 @@
 from __future__ import annotations
 
 import json
-import uuid
 
-from tests.helpers.emulator import DEFAULT_KEY
-
-from .conftest import REGION
+from tests.helpers.ansible_cli import REGION, target_playbook, target_vars
 
 MUTATING_INFO = {"AllocatePublicIpAddress"}
-
-
-def target_playbook(tmp_path, role):
-    playbook = tmp_path / ("%s.yml" % role)
-    playbook.write_text(
-        "- name: Target %s\n  hosts: localhost\n  gather_facts: false\n  roles:\n    - %s\n" % (role, role)
-    )
-    return playbook
-
-
-def target_vars(emulator):
-    return {
-        "alicloud_access_key": DEFAULT_KEY[0],
-        "alicloud_secret_key": DEFAULT_KEY[1],
-        "alicloud_region": REGION,
-        "alicloud_endpoint": emulator.endpoint,
-        "resource_prefix": uuid.uuid4().hex[:8],
-    }
 
 
 def test_target_ecs_instance_info(ansible, emulator, tmp_path):

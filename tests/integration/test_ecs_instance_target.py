@@ -6,9 +6,8 @@ import uuid
 
 import pytest
 
+from tests.helpers.ansible_cli import REGION, TARGETS, mutating_calls
 from tests.helpers.emulator import DEFAULT_KEY
-
-from .conftest import REGION, TARGETS, mutating_calls
 
 
 @pytest.mark.smoke

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 
-from .conftest import IMAGE, NETWORK, REGION, emulator_delays
-from .test_ecs_instance_info_target import target_playbook, target_vars
+from tests.helpers.ansible_cli import IMAGE, NETWORK, REGION, emulator_delays, target_playbook, target_vars
 
 
 def test_target_ecs_public_ip(ansible, emulator, tmp_path):

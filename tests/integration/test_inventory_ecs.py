@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import json
 import subprocess
-import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from tests.helpers.ansible_cli import REGION, ansible_tool, target_vars
 from tests.helpers.emulator import DEFAULT_KEY
-
-from .conftest import REGION, _ansible_tool
 
 OTHER_REGION = "cn-hangzhou"
 
@@ -51,13 +49,7 @@ def role_play(path: Path, tasks_from: str, extra: dict) -> Path:
 def suite(ansible, emulator, tmp_path_factory):
     """Four instances (three in cn-beijing, one in cn-hangzhou); released afterwards."""
     work = tmp_path_factory.mktemp("inventory")
-    extra = {
-        "alicloud_access_key": DEFAULT_KEY[0],
-        "alicloud_secret_key": DEFAULT_KEY[1],
-        "alicloud_region": REGION,
-        "alicloud_endpoint": emulator.endpoint,
-        "resource_prefix": uuid.uuid4().hex[:8],
-    }
+    extra = target_vars(emulator)
     proc = ansible.playbook(role_play(work / "prepare.yml", "main", extra), extra_vars=extra)
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
     name = "test_inventory_ecs_%s" % extra["resource_prefix"]
@@ -70,7 +62,7 @@ def suite(ansible, emulator, tmp_path_factory):
 def inventory(ansible, workdir: Path, config: dict, *args: str, env: dict | None = None, name: str = "test.ecs.yml"):
     path = workdir / name
     path.write_text(yaml.safe_dump(config))
-    cmd = [_ansible_tool("ansible-inventory"), "-i", str(path), *args]
+    cmd = [ansible_tool("ansible-inventory"), "-i", str(path), *args]
     run_env = dict(env or ansible.env(), ANSIBLE_INVENTORY_UNPARSED_FAILED="1", ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED="1")
     return subprocess.run(cmd, env=run_env, capture_output=True, text=True, cwd=workdir, timeout=300, check=False)
 

@@ -7,11 +7,11 @@ import subprocess
 
 import pytest
 
-from .conftest import _ansible_tool
+from tests.helpers.ansible_cli import ansible_tool
 
 
 def ansible_doc(ansible, *args):
-    cmd = [_ansible_tool("ansible-doc"), *args]
+    cmd = [ansible_tool("ansible-doc"), *args]
     proc = subprocess.run(
         cmd, env=ansible.env(), capture_output=True, text=True, cwd=ansible.workdir, timeout=120, check=False
     )

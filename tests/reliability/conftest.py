@@ -1,4 +1,4 @@
-"""Reliability fixtures: the installed collection (integration suite), one emulator per test, a runner."""
+"""Reliability fixtures: the installed collection (as for tests/integration), one emulator per test, a runner."""
 
 from __future__ import annotations
 
@@ -7,9 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import collections_dir  # noqa: F401 - fixture reused as is
+from tests.helpers.ansible_cli import install_collection
 
 from .support import Runner, new_emulator
+
+
+@pytest.fixture(scope="session")
+def collections_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tarball of the work tree, built and installed once per session."""
+    return install_collection(tmp_path_factory.mktemp("collection"))
 
 
 @pytest.fixture
@@ -23,7 +29,7 @@ def emu():
 
 
 @pytest.fixture
-def runner(collections_dir: Path, emu, tmp_path: Path) -> Runner:  # noqa: F811 - the imported fixture
+def runner(collections_dir: Path, emu, tmp_path: Path) -> Runner:
     return Runner(collections_dir, emu, tmp_path)
 
 

@@ -1,6 +1,6 @@
 """Helpers of the reliability suite: call-log accounting, output checks, the runner.
 
-The runner reuses the integration suite's ``Ansible`` (the collection as built
+The runner extends ``Ansible`` of tests/helpers/ansible_cli.py (the collection as built
 and installed from its tarball, real ``ansible-playbook``) with one emulator per
 test, so every test sees only its own instances and calls.
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.helpers.emulator import Emulator
-from tests.integration.conftest import IMAGE, NETWORK, REGION, Ansible, _ansible_tool
+from tests.helpers.ansible_cli import IMAGE, NETWORK, REGION, Ansible, ansible_tool
 
 HERE = Path(__file__).resolve().parent
 PLAYBOOKS = HERE / "playbooks"
@@ -90,7 +90,7 @@ class Runner(Ansible):
 
     def command(self, playbook: Path, extra_vars: dict | None = None, verbosity: int = 0,
                 check: bool = False, diff: bool = False) -> list[str]:
-        cmd = [_ansible_tool("ansible-playbook"), "-i", "localhost,", "-c", "local", str(playbook)]
+        cmd = [ansible_tool("ansible-playbook"), "-i", "localhost,", "-c", "local", str(playbook)]
         variables = {"ansible_python_interpreter": sys.executable, "control": self.emu.endpoint + "/_emulator",
                      "region": REGION, **(extra_vars or {})}
         path = self.workdir / ("vars-%s.json" % uuid.uuid4().hex)

@@ -11,7 +11,7 @@ import json
 import subprocess
 
 from tests.helpers.emulator import DEFAULT_KEY
-from tests.integration.conftest import _ansible_tool
+from tests.helpers.ansible_cli import ansible_tool
 
 from .support import CREATE, REGION
 
@@ -23,6 +23,6 @@ def test_regions_list_needs_no_default_region(runner, emu, tmp_path):
     config.write_text(json.dumps({"plugin": "alicloud.ecs.ecs", "regions": [REGION], "endpoint": emu.endpoint,
                                   "access_key": DEFAULT_KEY[0], "secret_key": DEFAULT_KEY[1]}))
     env = {k: v for k, v in runner.env(credentials=False).items() if k != "ALICLOUD_REGION"}
-    proc = subprocess.run([_ansible_tool("ansible-inventory"), "-i", str(config), "--list"], env=env,
+    proc = subprocess.run([ansible_tool("ansible-inventory"), "-i", str(config), "--list"], env=env,
                           capture_output=True, text=True, cwd=tmp_path, timeout=300)
     assert proc.returncode == 0 and "rel-inventory-regions" in proc.stdout, proc.stdout[-3000:] + proc.stderr[-3000:]

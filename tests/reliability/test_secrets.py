@@ -20,7 +20,7 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from tests.integration.conftest import _ansible_tool
+from tests.helpers.ansible_cli import ansible_tool
 
 from .support import CREATE, REGION, Runner, assert_no_traceback, new_emulator, write_output
 
@@ -158,7 +158,7 @@ def test_no_secret_in_inventory_output(runner, secret_emu, tmp_path):
             "plugin": "alicloud.ecs.ecs", "regions": [REGION], "endpoint": secret_emu.endpoint,
             "access_key": STS[0], "secret_key": secret_key, "security_token": STS[2],
         }))
-        cmd = [_ansible_tool("ansible-inventory"), "-i", str(config), "--list", "-vvvv"]
+        cmd = [ansible_tool("ansible-inventory"), "-i", str(config), "--list", "-vvvv"]
         proc = subprocess.run(cmd, env=runner.env(credentials=False), capture_output=True, text=True,
                               cwd=tmp_path, timeout=300)
         text = proc.stdout + proc.stderr
