@@ -2,33 +2,27 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
+import yaml
 
-from tests.helpers.ansible_cli import REGION, TARGETS, mutating_calls
-from tests.helpers.emulator import DEFAULT_KEY
+from tests.helpers.ansible_cli import TARGETS, mutating_calls, target_playbook, target_vars
 
 
 @pytest.mark.smoke
 def test_target_ecs_instance(ansible, emulator, tmp_path):
-    playbook = tmp_path / "target.yml"
-    playbook.write_text(
-        "- name: Target ecs_instance\n  hosts: localhost\n  gather_facts: false\n  roles:\n    - ecs_instance\n"
-    )
-    extra = {
-        "alicloud_access_key": DEFAULT_KEY[0],
-        "alicloud_secret_key": DEFAULT_KEY[1],
-        "alicloud_region": REGION,
-        "alicloud_endpoint": emulator.endpoint,
-        "resource_prefix": uuid.uuid4().hex[:8],
-    }
+    extra = target_vars(emulator)
     emulator.clear_calls()
-    proc = ansible.playbook(playbook, extra_vars=extra, env=ansible.env(credentials=False))
+    proc = ansible.playbook(target_playbook(tmp_path, "ecs_instance"), extra_vars=extra, env=ansible.env(credentials=False))
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
     assert "Traceback" not in proc.stdout + proc.stderr
     assert "failed=0" in proc.stdout
-    assert (TARGETS / "ecs_instance" / "tasks" / "test.yml").exists()
+    # The target really ran its pay-as-you-go lifecycle: a task header for every task of tasks/test.yml.
+    test_tasks = [task["name"] for task in yaml.safe_load((TARGETS / "ecs_instance" / "tasks" / "test.yml").read_text())]
+    not_run = [name for name in test_tasks if "TASK [ecs_instance : %s]" % name not in proc.stdout]
+    assert len(test_tasks) > 20 and not_run == [], not_run
     # Every create in the target carried a ClientToken.
     creates = [c for c in mutating_calls(emulator.calls()) if c["action"] in ("RunInstances", "CreateInstance")]
     assert creates and all(c["parameters"].get("ClientToken") for c in creates)
+    # It released what it created: instances were deleted and none of its own is left.
+    assert [c for c in mutating_calls(emulator.calls()) if c["action"] == "DeleteInstances" and c["code"] is None]
+    assert [i["InstanceName"] for i in emulator.instances() if extra["resource_prefix"] in i["InstanceName"]] == []
