@@ -34,6 +34,7 @@ REQUIRED = [
     "COPYING",
     "README.md",
     "bindep.txt",
+    "extensions/audit/event_query.yml",
     "extensions/awx/credential_type.yml",
     "meta/execution-environment.yml",
     "meta/runtime.yml",
@@ -46,9 +47,12 @@ NEVER_SHIPPED = [
     ".cache",
     ".ci",
     ".git",
+    ".ansible",
     ".gitignore",
     ".tmp",
     ".venv",
+    ".venv-demo",
+    ".venv-importer",
     ".venv-lint",
     ".venv-oldest",
     ".yamllint",
@@ -60,7 +64,9 @@ NEVER_SHIPPED = [
     "emulator",
     "extensions/molecule",
     "pyproject.toml",
+    "requirements-demo.txt",
     "requirements-dev.txt",
+    "requirements-importer.txt",
     "requirements-lint.txt",
     "requirements-molecule.txt",
     "requirements-oldest.txt",
@@ -101,7 +107,7 @@ def test_required_files_are_shipped(tarball_members, path):
 
 
 def test_every_tracked_plugin_role_and_playbook_file_is_shipped(tarball_members):
-    tracked = _tracked("plugins", "roles", "playbooks", "docs/docsite", "meta", "extensions/awx")
+    tracked = _tracked("plugins", "roles", "playbooks", "docs/docsite", "meta", "extensions/audit", "extensions/awx")
     assert tracked, "git ls-files found no collection content"
     missing = sorted(set(tracked) - set(tarball_members))
     assert not missing, missing
