@@ -16,15 +16,18 @@ LINT_VENV := .venv-lint
 LINT_STAMP := $(LINT_VENV)/.installed
 OLDEST_VENV := .venv-oldest
 OLDEST_STAMP := $(OLDEST_VENV)/.installed
+IMPORTER_VENV := .venv-importer
+IMPORTER_STAMP := $(IMPORTER_VENV)/.installed
 
 PYTEST := -m pytest -p no:cacheprovider
 # Two workers on this kind of machine; suites that start servers use free ports.
 XDIST := -n auto
 # Run by `make test` before the main pytest run, each whatever the others do.
-GATES := sanity sanity-oldest lint lint-docs lint-changelog typecheck test-oldest
+GATES := sanity sanity-oldest lint lint-docs lint-changelog galaxy-importer typecheck test-oldest
 
-.PHONY: help venv venv-lint venv-oldest test test-emulator test-unit test-integration \
-	test-packaging test-molecule test-oldest check sanity sanity-oldest lint lint-docs lint-changelog typecheck build \
+.PHONY: help venv venv-lint venv-oldest venv-importer test test-emulator test-unit test-integration \
+	test-packaging test-molecule test-oldest check sanity sanity-oldest lint lint-docs lint-changelog galaxy-importer \
+	typecheck build \
 	demo bench emulator clean
 
 help:
@@ -36,12 +39,13 @@ help:
 	@echo "make test-unit | test-integration | test-emulator | test-packaging | test-molecule"
 	@echo "                     one pytest suite in .venv"
 	@echo "make test-oldest     unit tests + integration smoke tests on the oldest ansible-core (.venv-oldest)"
-	@echo "make check           all static gates: sanity sanity-oldest lint lint-docs lint-changelog typecheck"
+	@echo "make check           all static gates: sanity sanity-oldest lint lint-docs lint-changelog galaxy-importer typecheck"
 	@echo "make sanity          ansible-test sanity (all tests, no ignore files) on a copy of the collection"
 	@echo "make sanity-oldest   the same with the oldest supported ansible-core on Python 3.11"
 	@echo "make lint            ansible-lint, production profile"
 	@echo "make lint-docs       antsibull-docs lint-collection-docs --plugin-docs"
 	@echo "make lint-changelog  antsibull-changelog lint (fragments and changelog.yaml)"
+	@echo "make galaxy-importer galaxy-importer on the built tarball, as Galaxy and as Automation Hub"
 	@echo "make typecheck       mypy over plugins/module_utils (Python 3.11 semantics)"
 	@echo "make build           ansible-galaxy collection build into .tmp/dist"
 	@echo "make clean           remove the venvs and scratch directories"
@@ -71,9 +75,17 @@ $(OLDEST_STAMP): requirements.txt requirements-test.txt requirements-oldest.txt 
 	$(OLDEST_VENV)/bin/python -m pip install --quiet -r requirements-oldest.txt -e ./emulator
 	touch $(OLDEST_STAMP)
 
+$(IMPORTER_STAMP): requirements-importer.txt
+	@test -n "$(PYTHON)" || { echo "no Python found" >&2; exit 1; }
+	$(PYTHON) -m venv $(IMPORTER_VENV)
+	$(IMPORTER_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(IMPORTER_VENV)/bin/python -m pip install --quiet -r requirements-importer.txt
+	touch $(IMPORTER_STAMP)
+
 venv: $(STAMP)
 venv-lint: $(LINT_STAMP)
 venv-oldest: $(OLDEST_STAMP)
+venv-importer: $(IMPORTER_STAMP)
 
 # --- tests
 
@@ -111,7 +123,7 @@ test-oldest: venv-oldest
 
 # --- quality gates
 
-check: sanity sanity-oldest lint lint-docs lint-changelog typecheck
+check: sanity sanity-oldest lint lint-docs lint-changelog galaxy-importer typecheck
 
 # All sanity tests, run locally (no --docker: there is no engine here) on the
 # Python of .venv. Per-test virtual environments are cached in .cache/.
@@ -140,6 +152,11 @@ lint-changelog: venv-lint
 	$(LINT_VENV)/bin/antsibull-changelog lint
 	$(LINT_VENV)/bin/antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
 
+# What Galaxy and Automation Hub run on every upload, on the built tarball:
+# the import must pass in both modes without a warning.
+galaxy-importer: venv-importer
+	scripts/galaxy-importer-check $(IMPORTER_VENV)
+
 # STYLE.md: module_utils is type-checked, in CI.
 typecheck: venv-lint
 	scripts/with-collection-tree sh -c 'cd "$$COLLECTIONS_ROOT" && \
@@ -161,4 +178,4 @@ emulator: venv
 	$(VENV)/bin/ecs-emulator
 
 clean:
-	rm -rf $(VENV) $(LINT_VENV) $(OLDEST_VENV) .tmp .cache
+	rm -rf $(VENV) $(LINT_VENV) $(OLDEST_VENV) $(IMPORTER_VENV) .tmp .cache
