@@ -16,6 +16,8 @@ LINT_VENV := .venv-lint
 LINT_STAMP := $(LINT_VENV)/.installed
 OLDEST_VENV := .venv-oldest
 OLDEST_STAMP := $(OLDEST_VENV)/.installed
+DEMO_VENV := .venv-demo
+DEMO_STAMP := $(DEMO_VENV)/.installed
 IMPORTER_VENV := .venv-importer
 IMPORTER_STAMP := $(IMPORTER_VENV)/.installed
 
@@ -25,7 +27,7 @@ XDIST := -n auto
 # Run by `make test` before the main pytest run, each whatever the others do.
 GATES := sanity sanity-oldest lint lint-docs lint-changelog galaxy-importer typecheck test-oldest
 
-.PHONY: help venv venv-lint venv-oldest venv-importer test test-emulator test-unit test-integration \
+.PHONY: help venv venv-lint venv-oldest venv-demo venv-importer test test-emulator test-unit test-integration \
 	test-packaging test-molecule test-oldest check sanity sanity-oldest lint lint-docs lint-changelog galaxy-importer \
 	typecheck build \
 	demo bench emulator clean
@@ -75,6 +77,21 @@ $(OLDEST_STAMP): requirements.txt requirements-test.txt requirements-oldest.txt 
 	$(OLDEST_VENV)/bin/python -m pip install --quiet -r requirements-oldest.txt -e ./emulator
 	touch $(OLDEST_STAMP)
 
+# The demo's runtime-only venv (requirements-demo.txt), made for speed on a
+# fresh clone: no pip inside it (the pip of $(PYTHON) fills it through
+# --python) and nothing byte-compiled ahead. A Python whose pip predates
+# --python (pip < 22.3) gets a venv with its own pip instead.
+$(DEMO_STAMP): requirements.txt requirements-demo.txt emulator/pyproject.toml
+	@test -n "$(PYTHON)" || { echo "no Python found" >&2; exit 1; }
+	@if $(PYTHON) -m pip --help 2>/dev/null | grep -q -- '--python '; then \
+		set -x; $(PYTHON) -m venv --without-pip $(DEMO_VENV) && \
+		$(PYTHON) -m pip --python $(DEMO_VENV)/bin/python install --quiet --no-compile -r requirements-demo.txt -e ./emulator; \
+	else \
+		set -x; $(PYTHON) -m venv $(DEMO_VENV) && \
+		$(DEMO_VENV)/bin/python -m pip install --quiet --no-compile -r requirements-demo.txt -e ./emulator; \
+	fi
+	touch $(DEMO_STAMP)
+
 $(IMPORTER_STAMP): requirements-importer.txt
 	@test -n "$(PYTHON)" || { echo "no Python found" >&2; exit 1; }
 	$(PYTHON) -m venv $(IMPORTER_VENV)
@@ -85,6 +102,7 @@ $(IMPORTER_STAMP): requirements-importer.txt
 venv: $(STAMP)
 venv-lint: $(LINT_STAMP)
 venv-oldest: $(OLDEST_STAMP)
+venv-demo: $(DEMO_STAMP)
 venv-importer: $(IMPORTER_STAMP)
 
 # --- tests
@@ -167,8 +185,9 @@ build: venv
 
 # --- the other README commands
 
-demo: venv
-	$(VPY) scripts/demo.py
+# Runtime only (.venv-demo): ansible-core, the SDKs and the emulator.
+demo: venv-demo
+	$(DEMO_VENV)/bin/python scripts/demo.py
 
 bench: venv
 	$(VPY) bench/emulator_bench.py
@@ -178,4 +197,4 @@ emulator: venv
 	$(VENV)/bin/ecs-emulator
 
 clean:
-	rm -rf $(VENV) $(LINT_VENV) $(OLDEST_VENV) $(IMPORTER_VENV) .tmp .cache
+	rm -rf $(VENV) $(LINT_VENV) $(OLDEST_VENV) $(DEMO_VENV) $(IMPORTER_VENV) .tmp .cache
