@@ -77,6 +77,25 @@ class Runner:
     def playbook(self, name: str, extra_vars: dict | None = None, credentials_in_env: bool = True) -> subprocess.CompletedProcess:
         cmd = [_tool("ansible-playbook"), name if name.endswith(".yml") else f"alicloud.ecs.{name}"]
         cmd += ["-e", json.dumps(extra_vars or {})]
+        return self._run(cmd, credentials_in_env)
+
+    def playbook_strings(self, name: str, values: dict[str, str], form: str,
+                         credentials_in_env: bool = True) -> subprocess.CompletedProcess:
+        """Every value a string, passed the way users pass them: one ``-e name=value`` each (form "cli", the
+        README's commands), or one JSON dict of strings (form "awx": how AWX hands over survey answers)."""
+        assert all(isinstance(value, str) for value in values.values()), values
+        cmd = [_tool("ansible-playbook"), name if name.endswith(".yml") else f"alicloud.ecs.{name}"]
+        if form == "cli":
+            for key, value in values.items():
+                assert " " not in value, f"{key}: -e name=value splits on spaces"
+                cmd += ["-e", f"{key}={value}"]
+        elif form == "awx":
+            cmd += ["-e", json.dumps(values)]
+        else:
+            raise ValueError(form)
+        return self._run(cmd, credentials_in_env)
+
+    def _run(self, cmd: list[str], credentials_in_env: bool) -> subprocess.CompletedProcess:
         return subprocess.run(cmd, capture_output=True, text=True, env=self.env(credentials_in_env), cwd=self.workdir,
                               timeout=300)
 
