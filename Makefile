@@ -79,16 +79,17 @@ $(OLDEST_STAMP): requirements.txt requirements-test.txt requirements-oldest.txt 
 
 # The demo's runtime-only venv (requirements-demo.txt), made for speed on a
 # fresh clone: no pip inside it (the pip of $(PYTHON) fills it through
-# --python) and nothing byte-compiled ahead. A Python whose pip predates
-# --python (pip < 22.3) gets a venv with its own pip instead.
+# --python). A Python whose pip predates --python (pip < 22.3) gets a venv
+# with its own pip instead. (Byte-compiling stays on: where
+# PYTHONDONTWRITEBYTECODE is set, nothing would ever be compiled later.)
 $(DEMO_STAMP): requirements.txt requirements-demo.txt emulator/pyproject.toml
 	@test -n "$(PYTHON)" || { echo "no Python found" >&2; exit 1; }
 	@if $(PYTHON) -m pip --help 2>/dev/null | grep -q -- '--python '; then \
 		set -x; $(PYTHON) -m venv --without-pip $(DEMO_VENV) && \
-		$(PYTHON) -m pip --python $(DEMO_VENV)/bin/python install --quiet --no-compile -r requirements-demo.txt -e ./emulator; \
+		$(PYTHON) -m pip --python $(DEMO_VENV)/bin/python install --quiet -r requirements-demo.txt -e ./emulator; \
 	else \
 		set -x; $(PYTHON) -m venv $(DEMO_VENV) && \
-		$(DEMO_VENV)/bin/python -m pip install --quiet --no-compile -r requirements-demo.txt -e ./emulator; \
+		$(DEMO_VENV)/bin/python -m pip install --quiet -r requirements-demo.txt -e ./emulator; \
 	fi
 	touch $(DEMO_STAMP)
 
