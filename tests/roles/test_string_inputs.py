@@ -138,6 +138,20 @@ def test_provision_postpaid_with_every_input_a_string(runner, emulator, form):
     assert len(emulator.instances()) == 2
 
 
+def test_empty_optional_strings_count_as_unset(runner, emulator):
+    """Unanswered survey questions arrive as empty strings: they are left out, not sent as empty parameters."""
+    inputs = {**network("cli"), "ecs_provision_zone_id": "", "ecs_provision_key_pair_name": "",
+              "ecs_provision_password": "", "ecs_provision_endpoint": "", "ecs_provision_region": "",
+              "ecs_provision_access_key": "", "ecs_provision_secret_key": "", "ecs_provision_security_token": ""}
+    result = runner.playbook_strings("provision_postpaid", inputs, "awx")
+    assert result.returncode == 0, output(result)
+    (run,) = emulator.calls("RunInstances")
+    assert not {"ZoneId", "KeyPairName", "Password"} & {k for k, v in run["parameters"].items() if v == ""}
+    assert {c["access_key_id"] for c in emulator.calls()} == {DEFAULT_KEY[0]}, "credentials from the environment"
+    (instance,) = emulator.instances()
+    assert instance["Status"] == "Running" and instance["KeyPairName"] == ""
+
+
 @pytest.mark.parametrize("true_word", [true for _, true in BOOLEAN_WORDS])
 @pytest.mark.parametrize("form", FORMS)
 def test_provision_prepaid_with_string_period_and_auto_renew(runner, emulator, form, true_word):
@@ -275,7 +289,8 @@ INVALID = [
 # Strings the argument spec itself refuses, naming the input: the roles must keep it that way.
 REFUSED_BY_THE_SPEC = [
     ("provision_postpaid", "ecs_provision_count", "abc", "ecs_provision_count"),
-    ("provision_postpaid", "ecs_provision_internet_max_bandwidth_out", "abc", "ecs_provision_internet_max_bandwidth_out"),
+    ("provision_postpaid", "ecs_provision_internet_max_bandwidth_out", "abc",
+     "ecs_provision_internet_max_bandwidth_out"),
     ("provision_postpaid", "ecs_provision_wait_timeout", "soon", "ecs_provision_wait_timeout"),
     ("provision_postpaid", "ecs_provision_tags", '{"env":', "ecs_provision_tags"),
     ("provision_postpaid", "ecs_provision_system_disk", '{"size":"x"}', "ecs_provision_system_disk"),
@@ -321,7 +336,8 @@ def test_string_the_argument_spec_refuses_stays_refused(runner, emulator, form, 
 def test_classic_flow_with_string_inputs(runner, emulator, form):
     """Guard (passes before the conversion too: the modules convert these strings themselves)."""
     inputs = {"classic_flow_name": "test_classic_strings", "classic_flow_bandwidth_out": "3",
-              "classic_flow_wait_timeout": "120", "classic_flow_tags": as_dict(form, {"created_by": "test", "team": "web"})}
+              "classic_flow_wait_timeout": "120",
+              "classic_flow_tags": as_dict(form, {"created_by": "test", "team": "web"})}
     result = runner.playbook_strings("classic_flow", inputs, form)
     assert result.returncode == 0, output(result)
     (instance,) = emulator.instances()
