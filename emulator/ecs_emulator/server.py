@@ -418,6 +418,7 @@ class App:
             ("GET", "config"): self._c_config,
             ("POST", "config"): self._c_update_config,
             ("GET", "state"): self._c_state,
+            ("POST", "release"): self._c_release,
         }
         handler = routes.get((req.method, name))
         if handler is None:
@@ -506,6 +507,21 @@ class App:
             config = copy.deepcopy(self.store.config)
         self.persist()
         return json_reply(200, {"config": config})
+
+    def _c_release(self, req: HttpRequest) -> Reply:
+        """Release instances at once, whatever their state: what the service does when it reclaims a spot
+        instance or releases an overdue one (for tests of instances that vanish)."""
+        body = self._json_body(req)
+        ids = body.get("instance_ids") if isinstance(body, dict) else None
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            raise ValueError('expected {"instance_ids": ["i-...", ...]}')
+        now = time.time()
+        with self.store.lock:
+            found = [self.store.instances[i] for i in ids if i in self.store.instances]
+            for inst in found:
+                self.store.release(inst, now)
+        self.persist()
+        return json_reply(200, {"released": [i["InstanceId"] for i in found]})
 
     def _c_state(self, req: HttpRequest) -> Reply:
         with self.store.lock:

@@ -85,9 +85,15 @@ class Store:
         rng = random.Random(f"{settings.get('seed', 0)}:{kind}:{seq}")
         return round(rng.uniform(low, high), 3)
 
-    def on_create(self, inst: dict[str, Any], now: float) -> None:
-        """Consistency fields of a new instance (before its first state is entered)."""
-        inst["_visible_at"] = now + self.consistency_delay("new_instance_delay", inst["_seq"])
+    def on_create(self, inst: dict[str, Any], now: float, visible_after: float | None = None) -> None:
+        """Consistency fields of a new instance (before its first state is entered).
+
+        ``visible_after``: the new-instance delay drawn for the whole create call (every
+        instance of one RunInstances shows up at the same time), else drawn for this one.
+        """
+        if visible_after is None:
+            visible_after = self.consistency_delay("new_instance_delay", inst["_seq"])
+        inst["_visible_at"] = now + visible_after
         inst["_lag"] = self.consistency_delay("change_delay", inst["_seq"])
         inst["_history"] = []
 

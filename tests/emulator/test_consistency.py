@@ -98,8 +98,12 @@ def test_new_instances_are_missing_from_reads_and_unknown_to_operations_until_vi
 def test_random_delays_are_seeded_and_reproducible():
     def delays(seed: int) -> list[float]:
         store = store_with(new_instance_delay=[1.0, 6.0], seed=seed)
-        run(store, T0, amount=8)
-        return [round(i["_visible_at"] - T0, 3) for i in sorted(store.instances.values(), key=lambda i: i["_seq"])]
+        for _call in range(8):
+            run(store, T0, amount=2)
+        ordered = sorted(store.instances.values(), key=lambda i: i["_seq"])
+        pairs = [ordered[n : n + 2] for n in range(0, len(ordered), 2)]
+        assert all(a["_visible_at"] == b["_visible_at"] for a, b in pairs)  # one delay per create call
+        return [round(a["_visible_at"] - T0, 3) for a, _b in pairs]
 
     first = delays(7)
     assert first == delays(7)

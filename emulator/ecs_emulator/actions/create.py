@@ -601,13 +601,16 @@ def _new_disks(call: Call, plan: dict[str, Any], inst: dict[str, Any]) -> None:
 def create_instances(call: Call, plan: dict[str, Any], chain: list[str]) -> list[str]:
     store = call.store
     ids = []
+    visible_after = None
     for index in range(plan["Amount"]):
         instance_id = store.new_id("i", plan["RegionId"], store.instances)
         inst = _new_instance(call, plan, index, instance_id)
         store.instances[instance_id] = inst
         store._index(inst)
         _new_disks(call, plan, inst)
-        store.on_create(inst, call.now)
+        if visible_after is None:  # one delay per call: the instances of one create show up together
+            visible_after = store.consistency_delay("new_instance_delay", inst["_seq"])
+        store.on_create(inst, call.now, visible_after)
         if plan["run"] and inst["InternetMaxBandwidthOut"] > 0:
             # RunInstances assigns a public IPv4 address when bandwidth > 0; CreateInstance never does.
             inst["PublicIpAddress"] = store.allocate_public_ip(inst["RegionId"])
