@@ -57,7 +57,10 @@ options:
   retry_timeout:
     description:
       - Total seconds one API call may spend retrying throttling and transient errors (jittered exponential
-        backoff, honouring the C(x-acs-retry-after) header).
+        backoff, honouring the C(x-acs-retry-after) header, in milliseconds). V(0) means no retry at all.
+      - Failures that retrying cannot cure fail at once, whatever this says; an endpoint host name that does
+        not resolve (a mistyped region, named in the message), a TLS certificate or handshake failure, and
+        API errors other than throttling, conflicts and server errors.
     type: float
     default: 120
   secret_key:

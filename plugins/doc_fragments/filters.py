@@ -12,7 +12,11 @@ options:
     description:
       - Any other C(DescribeInstances) request parameter, by its API name, for example C(ImageId),
         C(KeyPairName), C(InstanceTypeFamily) or C(InternetChargeType).
-      - Lists and dictionaries are flattened as the API expects (C(Filter.1.Key), ...).
+      - Values are sent as given. The parameters that take several values take a list, sent in the API's
+        form, namely C(PrivateIpAddresses), C(PublicIpAddresses), C(EipAddresses), C(InnerIpAddresses) and
+        C(RdmaIpAddresses) (a JSON array), C(AdditionalAttributes) and C(Ipv6Address) (C(Name.N)), C(Filter)
+        and C(Tag) (lists of C(Key)/C(Value) dictionaries). A list for any other parameter, or a dictionary,
+        is refused before any call (the API would ignore it and answer every instance).
       - A named option (O(zone_id), O(status), ...) wins over the same parameter given here.
         C(InstanceIds), C(RegionId) and the paging parameters cannot be set here.
     type: dict
@@ -22,7 +26,9 @@ options:
     choices: [PostPaid, PrePaid]
   instance_ids:
     description:
-      - Only these instances. IDs that do not exist are ignored.
+      - Only these instances. IDs that are not listed are left out (with a warning from
+        M(alicloud.ecs.ecs_instance_info)), as ECS is eventually consistent and an instance created moments ago
+        may be missing from one listing, as may one released moments ago still be in it.
       - More than 100 IDs are looked up in chunks of 100.
     type: list
     elements: str
@@ -43,7 +49,8 @@ options:
   tags:
     description:
       - Only instances that have all these tags (at most 20). A tag whose value is null matches any value
-        of that key.
+        of that key; booleans and numbers match the strings M(alicloud.ecs.ecs_instance) writes for them
+        (V(true), V(8)). A list or dictionary value is refused, naming the tag.
     type: dict
   vpc_id:
     description: Only instances in this VPC.

@@ -59,6 +59,9 @@ options:
     elements: str
     default: []
 notes:
+  - ECS is eventually consistent; each refresh is a snapshot of C(DescribeInstances), which may lag behind
+    recent changes (an instance created moments ago may be missing from one refresh, one released moments
+    ago still be in it, in its last state). The next refresh catches up.
   - With O(cache=true) and a persistent cache plugin (for example V(ansible.builtin.jsonfile)), the instances
     are read from the cache until O(cache_timeout) expires or C(--flush-cache) is given; no API call is made then.
 seealso:

@@ -29,12 +29,14 @@ CREDENTIALS_SPEC: dict[str, dict[str, Any]] = {
 }
 
 WAIT_SPEC: dict[str, dict[str, Any]] = {
+    "visibility_timeout": {"type": "int", "default": 120},
     "wait": {"type": "bool", "default": True},
     "wait_timeout": {"type": "int", "default": 600},
 }
 
 TAGS_SPEC: dict[str, dict[str, Any]] = {
-    "purge_tags": {"type": "bool", "default": True},
+    # No default: with instance_ids tags are purged unless false, with a name only when true (_instance_plan.purges).
+    "purge_tags": {"type": "bool"},
     "tags": {"type": "dict"},
 }
 

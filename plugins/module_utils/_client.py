@@ -18,7 +18,7 @@ import logging
 import os
 import re
 import time
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Protocol, runtime_checkable
 
 from ansible_collections.alicloud.ecs.plugins.module_utils._errors import EcsApiError, EcsConfigError, redact
 from ansible_collections.alicloud.ecs.plugins.module_utils._retries import (
@@ -48,6 +48,24 @@ REQUEST_MODULE = "aliyunsdkecs.request.v20140526.%sRequest"
 # Certificate verification and handshake failures surface as SDK.HttpError with the ssl message.
 TLS_FAILURE = re.compile(r"CERTIFICATE_VERIFY_FAILED|certificate verify failed|SSLError|SSL: |WRONG_VERSION_NUMBER", re.I)
 TLS_ERROR_CODE = "SDK.TLSError"
+# A host name that does not resolve (getaddrinfo: Linux, macOS, Windows wording): a mistyped
+# region or endpoint.  Retrying cannot cure it, so it fails at once with its own code.
+NAME_FAILURE = re.compile(
+    r"Name or service not known|nodename nor servname|No address associated with hostname|"
+    r"Temporary failure in name resolution|getaddrinfo failed|Failed to resolve|NameResolutionError",
+    re.I,
+)
+NAME_ERROR_CODE = "SDK.EndpointNotResolved"
+
+
+@runtime_checkable
+class ApiClient(Protocol):
+    """What the API wrappers need of a client (EcsClient, and the unit tests' in-memory ECS)."""
+
+    region: str
+
+    def call(self, action: str, params: dict[str, Any], *, idempotent: bool = True, dry_run: bool = False) -> dict:
+        ...
 
 ENV_VARS: dict[str, tuple[str, ...]] = {
     "access_key": ("ALICLOUD_ACCESS_KEY", "ALIBABA_CLOUD_ACCESS_KEY_ID"),
@@ -165,11 +183,15 @@ def connection_info(options: dict[str, Any], env: Mapping[str, str] | None = Non
     """Everything needed to build a client, resolved from options, env and profile."""
     env = os.environ if env is None else env
     info = resolve_credentials(options, env)
-    info["endpoint"], info["protocol"] = resolve_endpoint(info["region"], _option_or_env(options, "endpoint", env))
+    endpoint = _option_or_env(options, "endpoint", env)
+    info["endpoint"], info["protocol"] = resolve_endpoint(info["region"], endpoint)
+    info["default_endpoint"] = not endpoint
     info["verify"] = _verify(options)
     for key in ("connect_timeout", "read_timeout"):
         info[key] = options.get(key)
-    info["retry_timeout"] = options.get("retry_timeout") or DEFAULT_RETRY_TIMEOUT
+    # 0 means "no retry at all"; only an unset value takes the default.
+    retry_timeout = options.get("retry_timeout")
+    info["retry_timeout"] = DEFAULT_RETRY_TIMEOUT if retry_timeout is None else retry_timeout
     return info
 
 
@@ -240,7 +262,9 @@ class EcsClient:
         self.endpoint = info["endpoint"]
         self.protocol = info["protocol"]
         self.verify = info.get("verify", True)
-        self.retry_timeout = float(info.get("retry_timeout") or DEFAULT_RETRY_TIMEOUT)
+        retry_timeout = info.get("retry_timeout")
+        self.retry_timeout = max(0.0, float(DEFAULT_RETRY_TIMEOUT if retry_timeout is None else retry_timeout))
+        self.default_endpoint = info.get("default_endpoint", False)
         self.credential_source = info.get("source")
         self._secrets = [info.get("secret_key"), info.get("security_token")]
         self._clock = clock
@@ -272,7 +296,10 @@ class EcsClient:
         try:
             status, headers, body, exc = self._acs._implementation_of_do_action(request)
         except ClientException as err:
-            raise EcsApiError(_client_error_code(err), self._scrub(err.get_error_msg()))
+            code = _client_error_code(err)
+            if code == NAME_ERROR_CODE:
+                raise EcsApiError(code, self._scrub(self._name_failure(err.get_error_msg() or "")))
+            raise EcsApiError(code, self._scrub(err.get_error_msg()))
         except Exception as err:  # noqa: BLE001 - the SDK raises bare library errors too
             raise EcsApiError("SDK.ClientError", self._scrub("%s: %s" % (type(err).__name__, err)))
         if exc is not None:
@@ -294,6 +321,16 @@ class EcsClient:
             request.add_query_param(key, value)
         return request
 
+    def _name_failure(self, detail: str) -> str:
+        host = re.sub(r"^https?://", "", self.endpoint).split("/")[0].rsplit(":", 1)[0]
+        cause = NAME_FAILURE.search(detail)
+        if self.default_endpoint:
+            advice = "check the region (%s): is it spelled as in DescribeRegions, e.g. cn-hangzhou?" % self.region
+        else:
+            advice = "check the endpoint option (env ALICLOUD_ECS_ENDPOINT) and the region (%s)" % self.region
+        return "the ECS endpoint host %s (region %s) does not resolve (%s); %s" % (
+            host, self.region, cause.group(0) if cause else "name resolution failed", advice)
+
     def _scrub(self, message: str) -> str:
         # Transport errors quote the request URL, whose query carries the signature and any STS token.
         return redact(re.sub(r"/\?[^\s'\"()]*", "/?<query>", message), self._secrets)
@@ -304,6 +341,8 @@ def _client_error_code(err: Any) -> str:
     code = err.get_error_code()
     if code == "SDK.HttpError" and TLS_FAILURE.search(err.get_error_msg() or ""):
         return TLS_ERROR_CODE
+    if code == "SDK.HttpError" and NAME_FAILURE.search(err.get_error_msg() or ""):
+        return NAME_ERROR_CODE
     return code
 
 

@@ -14,12 +14,18 @@ from typing import Any
 
 
 class EcsError(Exception):
-    """Base class; ``operation`` is filled in by the API wrapper ("describe instances")."""
+    """Base class; ``operation`` is filled in by the API wrapper ("describe instances").
+
+    ``changed`` and ``partial`` tell the module what a failing run did before it
+    failed (e.g. ``{"created_ids": [...]}``), so the failure reports it.
+    """
 
     def __init__(self, message: str, *, operation: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.operation = operation
+        self.changed: bool = False
+        self.partial: dict[str, Any] = {}
 
 
 class EcsConfigError(EcsError):
@@ -49,6 +55,18 @@ class EcsApiError(EcsError):
         return failure_message(self)
 
 
+class EcsVisibilityError(EcsError):
+    """Instances the API returned (or found) are still not listed after the visibility wait.
+
+    Reference 8.9: "not listed" never means "does not exist"; the task fails
+    instead of acting on the assumption, naming the instances (``missing``).
+    """
+
+    def __init__(self, message: str, *, missing: list[str], operation: str | None = None) -> None:
+        super().__init__(message, operation=operation)
+        self.missing = missing
+
+
 class EcsWaitTimeoutError(EcsError):
     """A wait ran out of time; ``pending`` maps each late instance id to its last status."""
 
@@ -75,6 +93,8 @@ def failure_data(err: EcsError) -> dict[str, Any]:
         data.update(code=err.code, request_id=err.request_id, http_status=err.http_status)
     if isinstance(err, EcsWaitTimeoutError):
         data.update(code="WaitTimeout", pending=err.pending)
+    if isinstance(err, EcsVisibilityError):
+        data.update(code="NotVisible", missing=err.missing)
     return data
 
 

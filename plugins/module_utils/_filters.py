@@ -5,7 +5,8 @@
 
 FILTER_SPEC is paired with doc_fragments/filters.py.  ``describe_filtered``
 sends the filters server-side, splits more than 100 ids into chunks and
-follows every page with NextToken/MaxResults (reference 8.4, 9.3).
+follows every page with NextToken/MaxResults (reference 8.4, 9.3) through
+the one pager in _ecs.py.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ansible_collections.alicloud.ecs.plugins.module_utils._ecs import ID_BATCH, PAGE_SIZE, batches
-from ansible_collections.alicloud.ecs.plugins.module_utils._errors import EcsConfigError, EcsError
+from ansible_collections.alicloud.ecs.plugins.module_utils._ecs import ID_BATCH, batches, describe_instances
+from ansible_collections.alicloud.ecs.plugins.module_utils._errors import EcsConfigError
+from ansible_collections.alicloud.ecs.plugins.module_utils._transform import TagError, tag_value, tags_to_api
 
-MAX_PAGES = 1000
 MAX_TAGS = 20
 STATUSES = ["Pending", "Running", "Starting", "Stopped", "Stopping"]
 CHARGE_TYPES = ["PostPaid", "PrePaid"]
@@ -48,6 +49,39 @@ PARAMETERS = {
 }
 # Parameters the paging and chunking own; a raw filter may not set them.
 RESERVED = frozenset({"InstanceIds", "MaxResults", "NextToken", "PageNumber", "PageSize", "RegionId"})
+# The DescribeInstances parameters that take several values, and their wire forms (reference 9.3);
+# every other parameter takes one value, so a list or dictionary for it is refused, never sent.
+JSON_ARRAYS = frozenset({"PrivateIpAddresses", "PublicIpAddresses", "EipAddresses", "InnerIpAddresses", "RdmaIpAddresses"})
+REPEAT_LISTS = frozenset({"AdditionalAttributes", "Ipv6Address"})
+STRUCT_LISTS = {"Filter": ("Key", "Value"), "Tag": ("Key", "Value")}
+
+
+def _raw_filter(key: str, value: Any) -> Any:
+    """One raw ``filters`` entry in the form the API takes, or EcsConfigError naming it."""
+    what = "validate the filters"
+    if isinstance(value, dict):
+        raise EcsConfigError("filters.%s is a dictionary; DescribeInstances takes a single value for %s" % (key, key),
+                             operation=what)
+    if not isinstance(value, (list, tuple)):
+        return value
+    many = ", ".join(sorted(JSON_ARRAYS | REPEAT_LISTS | set(STRUCT_LISTS)))
+    if key in STRUCT_LISTS:
+        fields = STRUCT_LISTS[key]
+        if not all(isinstance(item, dict) and set(item) <= set(fields) for item in value):
+            raise EcsConfigError("filters.%s must be a list of {%s} dictionaries" % (key, ", ".join(fields)),
+                                 operation=what)
+        return [dict(item) for item in value]
+    if any(isinstance(item, (dict, list, tuple)) or item is None for item in value):
+        raise EcsConfigError("filters.%s must be a list of plain values" % key, operation=what)
+    if key in JSON_ARRAYS:
+        return json.dumps([str(item) for item in value])  # a JSON array string, as the API takes these
+    if key in REPEAT_LISTS:
+        return [str(item) for item in value]
+    raise EcsConfigError(
+        "filters.%s is a list, but DescribeInstances takes a single value for %s (sending a list would be ignored "
+        "by the API and match every instance). Parameters that take several values: %s" % (key, key, many),
+        operation=what,
+    )
 
 
 def filter_params(options: dict[str, Any]) -> dict[str, Any]:
@@ -62,7 +96,7 @@ def filter_params(options: dict[str, Any]) -> dict[str, Any]:
             "filters cannot set %s: use instance_ids and region, paging is automatic" % ", ".join(reserved),
             operation="validate the filters",
         )
-    params = {key: value for key, value in raw.items() if value is not None}
+    params = {key: _raw_filter(key, value) for key, value in raw.items() if value is not None}
     for option, parameter in PARAMETERS.items():
         if options.get(option) not in (None, ""):
             params[parameter] = options[option]
@@ -70,27 +104,16 @@ def filter_params(options: dict[str, Any]) -> dict[str, Any]:
     if len(tags) > MAX_TAGS:
         raise EcsConfigError("at most %d tags can be used as a filter" % MAX_TAGS, operation="validate the filters")
     if tags:
-        # A tag given without a value (null) matches any value of that key (reference 8.8).
-        params["Tag"] = [{"Key": key, "Value": tags[key]} for key in sorted(tags)]
-    return params
-
-
-def describe_pages(client: Any, params: dict[str, Any], what: str) -> list[dict]:
-    """Every instance matching ``params``, following NextToken until it comes back empty."""
-    found: list[dict] = []
-    token = None
-    for _page in range(MAX_PAGES):
-        page = dict(params, MaxResults=PAGE_SIZE, NextToken=token)
+        # A tag given without a value (null) matches any value of that key (reference 8.8); the others are
+        # converted to the API's string as ecs_instance writes them (true, 8, 1.5).
         try:
-            body = client.call("DescribeInstances", page)
-        except EcsError as err:
-            err.operation = err.operation or what
-            raise
-        found.extend(body.get("Instances", {}).get("Instance", []))
-        token = body.get("NextToken") or None
-        if not token:
-            return found
-    raise EcsConfigError("more than %d pages of instances" % MAX_PAGES, operation=what)
+            converted = {key: (None if value is None else tag_value(key, value)) for key, value in tags.items()}
+            keys = tags_to_api({key: "" for key in tags}, "tags")
+        except TagError as err:
+            raise EcsConfigError(str(err), operation="validate the filters") from None
+        values = dict(zip(keys, converted.values()))
+        params["Tag"] = [{"Key": key, "Value": values[key]} for key in sorted(values)]
+    return params
 
 
 def describe_filtered(client: Any, options: dict[str, Any]) -> list[dict]:
@@ -103,7 +126,6 @@ def describe_filtered(client: Any, options: dict[str, Any]) -> list[dict]:
     found: dict[str, dict] = {}
     for chunk in chunks:
         chunk_params = params if chunk is None else dict(params, InstanceIds=json.dumps(chunk))
-        what = "describe instances in %s" % getattr(client, "region", "the region")
-        for item in describe_pages(client, chunk_params, what):
+        for item in describe_instances(client, chunk_params):
             found.setdefault(item["InstanceId"], item)
     return list(found.values())

@@ -1,24 +1,28 @@
 # Copyright: alicloud.ecs contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # Private to alicloud.ecs: not a public API, may change without notice.
-"""Pure decisions of ecs_instance: validation, creation parameters, tokens and the change set.
+"""Pure decisions of ecs_instance: what a state means, the identity, validation, creation
+parameters, the change set, its preview and its summary.
 
 Nothing here calls the API, so every rule is unit-tested directly.  Instances
-are raw DescribeInstances entries (CamelCase), params are the module's params.
+are raw DescribeInstances entries (CamelCase) unless a name says "normalized";
+params are the module's params (every key present, as AnsibleModule gives them).
 """
 
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ansible_collections.alicloud.ecs.plugins.module_utils._ecs import make_token
-from ansible_collections.alicloud.ecs.plugins.module_utils._transform import tags_to_dict
+from ansible_collections.alicloud.ecs.plugins.module_utils._transform import TagError, tag_value, tags_to_api, tags_to_dict
 
 MAX_COUNT = 1000
 RUN_BATCH = 100
 PREPAID_ONLY = ("period", "period_unit", "auto_renew", "auto_renew_period")
+# RunInstances expands "name[begin,bits]suffix" into numbered names (reference 9.1).
+ORDERED_NAME = re.compile(r"\[\s*\d+\s*,\s*\d+\s*\]")
 SIMPLE_CREATE_FIELDS = {
     "auto_renew": "AutoRenew",
     "auto_renew_period": "AutoRenewPeriod",
@@ -39,6 +43,12 @@ SIMPLE_CREATE_FIELDS = {
     "vswitch_id": "VSwitchId",
     "zone_id": "ZoneId",
 }
+# Creation parameters that say what an instance *is*; they shape the ClientToken (see _tokens.py).
+SHAPE_FIELDS = (
+    "ImageId", "InstanceType", "ZoneId", "VSwitchId", "InstanceChargeType", "Period", "PeriodUnit",
+    "SpotStrategy", "SpotPriceLimit", "InternetChargeType", "InternetMaxBandwidthOut", "ResourceGroupId",
+    "SystemDisk", "DataDisk",
+)
 DISK_FIELDS = {
     "category": "Category",
     "delete_with_instance": "DeleteWithInstance",
@@ -53,41 +63,118 @@ DISK_FIELDS = {
 FIXED_FIELDS = {
     "image_id": lambda i: i.get("ImageId"),
     "instance_type": lambda i: i.get("InstanceType"),
+    "internet_max_bandwidth_out": lambda i: i.get("InternetMaxBandwidthOut"),
     "key_pair_name": lambda i: i.get("KeyPairName") or None,
     "vswitch_id": lambda i: (i.get("VpcAttributes") or {}).get("VSwitchId"),
     "zone_id": lambda i: i.get("ZoneId"),
 }
+SUMMARY_KEYS = (
+    "instance_name",
+    "status",
+    "description",
+    "host_name",
+    "tags",
+    "security_group_ids",
+    "deletion_protection",
+    "instance_charge_type",
+)
+RESULT_IDS = ("created_ids", "deleted_ids", "modified_ids", "restarted_ids", "started_ids", "stopped_ids")
 
 
-@dataclass
-class Plan:
-    """What one run will do; empty means nothing changes."""
+# ------------------------------------------------------------------ states
 
-    create: int = 0
-    delete: list[str] = field(default_factory=list)
-    unprotect: list[str] = field(default_factory=list)
-    unsubscribe: list[str] = field(default_factory=list)
-    stop_before_delete: list[str] = field(default_factory=list)
-    start: list[str] = field(default_factory=list)
-    stop: list[str] = field(default_factory=list)
-    reboot: list[str] = field(default_factory=list)
-    modify: dict[str, dict[str, Any]] = field(default_factory=dict)
-    tag: dict[str, dict[str, str]] = field(default_factory=dict)
-    untag: dict[str, list[str]] = field(default_factory=dict)
-    charge: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+
+@dataclass(frozen=True)
+class StateSpec:
+    """What one value of ``state`` means, so the applier never re-reads ``params["state"]``."""
+
+    name: str
+    target: str | None  # status every kept instance must reach: "running", "stopped" or None (left as is)
+    creates: bool  # missing instances are created
+    creates_stopped: bool  # ... with CreateInstance, left Stopped (no public IP)
+    reboots: bool  # running instances are rebooted
+    releases: bool  # every matched instance is released
+    always_changed: bool  # the run reports a change even when nothing needed doing
+    started_key: str  # the result key of instances started (or rebooted) by this state
+    verb: str  # for "nothing matched" warnings
+
+
+STATES: dict[str, StateSpec] = {
+    "present": StateSpec("present", None, True, False, False, False, False, "started_ids", "found"),
+    "running": StateSpec("running", "running", True, False, False, False, False, "started_ids", "started"),
+    "stopped": StateSpec("stopped", "stopped", True, True, False, False, False, "started_ids", "stopped"),
+    "restarted": StateSpec("restarted", "running", False, False, True, False, True, "restarted_ids", "restarted"),
+    "absent": StateSpec("absent", None, False, False, False, True, False, "started_ids", "released"),
+}
+
+
+# ---------------------------------------------------------------- identity
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Which instances a task manages: ``ids``, or an exact ``name`` with all of ``tags`` (a selector)."""
+
+    name: str | None
+    tags: dict[str, str]
+    ids: tuple[str, ...] | None
 
     @property
-    def changed(self) -> bool:
-        return any((self.create, self.delete, self.start, self.stop, self.reboot, self.modify, self.tag, self.untag, self.charge))
+    def by_ids(self) -> bool:
+        return self.ids is not None
+
+    def matches(self, instance: dict[str, Any]) -> bool:
+        """Whether a DescribeInstances entry belongs to the identity (tag values compared as the API stores them)."""
+        if self.by_ids:
+            return instance.get("InstanceId") in (self.ids or ())
+        if instance.get("InstanceName") != self.name:
+            return False
+        actual = tags_to_dict(instance.get("Tags"))
+        return all(actual.get(key) == value for key, value in self.tags.items())
+
+    def describe(self) -> str:
+        if self.by_ids:
+            return "instance_ids %s" % ", ".join(self.ids or ()) if self.ids else "an empty instance_ids"
+        return "name=%s tags=%s" % (self.name, _tags_text(self.tags))
+
+
+def _tags_text(tags: dict[str, str]) -> str:
+    return "{%s}" % ", ".join("%s: %s" % (k, v) for k, v in sorted(tags.items()))
+
+
+def identity(params: dict[str, Any]) -> Identity:
+    """The identity of a validated task (``converted_tags`` already applied)."""
+    if params.get("instance_ids") is not None:
+        return Identity(params.get("name"), {}, tuple(dict.fromkeys(params["instance_ids"])))
+    return Identity(params["name"], dict(params.get("tags") or {}), None)
+
+
+# -------------------------------------------------------------- validation
+
+
+def convert_params(params: dict[str, Any]) -> dict[str, Any]:
+    """The task's params with tags converted once (tag values as the API stores them).
+
+    Raises TagError naming the tag when a tag cannot be stored (list or dict value, null key).
+    """
+    converted = dict(params)
+    if params.get("tags") is not None:
+        converted["tags"] = tags_to_api(params["tags"])
+    return converted
 
 
 def validate(params: dict[str, Any]) -> list[str]:
     """Errors found without calling the API (the arg spec covers the rest)."""
     errors = []
-    if not params.get("instance_ids") and not params.get("name"):
+    if params.get("instance_ids") is None and not params.get("name"):
         # An explicit null passes required_one_of; without this guard the identity would be "every instance".
-        errors.append("one of instance_ids or name is required (and must not be empty)")
+        errors.append("one of instance_ids or name is required (and name must not be empty)")
+    if params.get("instance_ids") is None and params.get("name") and ORDERED_NAME.search(params["name"]):
+        errors.append(
+            "name %r uses the API's ordered-name syntax name[begin,digits]: RunInstances would number the instances "
+            "(for example web001, web002), so the task could never find them by name again. Use a plain name "
+            "and count" % params["name"]
+        )
     if not 0 <= params["count"] <= MAX_COUNT:
         errors.append("count must be between 0 and %d, got %d" % (MAX_COUNT, params["count"]))
     if params.get("instance_charge_type") != "PrePaid":
@@ -96,6 +183,11 @@ def validate(params: dict[str, Any]) -> list[str]:
             errors.append("%s only apply with instance_charge_type=PrePaid" % ", ".join(given))
     if params.get("instance_charge_type") == "PrePaid" and params.get("spot_strategy") not in (None, "NoSpot"):
         errors.append("spot_strategy %s is only possible with instance_charge_type=PostPaid" % params["spot_strategy"])
+    limit = params.get("spot_price_limit")
+    if limit is not None and not (0 < limit < float("inf")):
+        errors.append("spot_price_limit must be a positive number, got %s" % limit)
+    if params.get("visibility_timeout") is not None and params["visibility_timeout"] < 0:
+        errors.append("visibility_timeout must not be negative")
     return errors
 
 
@@ -104,9 +196,7 @@ def creation_errors(params: dict[str, Any]) -> list[str]:
     return ["creating instances requires %s" % ", ".join(missing)] if missing else []
 
 
-def identity_tags(params: dict[str, Any]) -> dict[str, str]:
-    """Tags that select instances: only with a name identity (with instance_ids they are just wanted)."""
-    return {} if params.get("instance_ids") else dict(params.get("tags") or {})
+# ------------------------------------------------------- creation parameters
 
 
 def creation_params(params: dict[str, Any], stopped: bool) -> dict[str, Any]:
@@ -125,26 +215,13 @@ def creation_params(params: dict[str, Any], stopped: bool) -> dict[str, Any]:
     return {key: value for key, value in api.items() if value is not None}
 
 
+def shape(api: dict[str, Any]) -> dict[str, Any]:
+    """The part of the creation parameters that says what the instances are (shapes the ClientToken)."""
+    return {key: api[key] for key in SHAPE_FIELDS if key in api}
+
+
 def _disk(disk: dict[str, Any] | None) -> dict[str, Any]:
     return {api: disk[name] for name, api in DISK_FIELDS.items() if disk and disk.get(name) is not None}
-
-
-def creation_token(region: str, api_params: dict[str, Any], first_slot: int, amount: int, stale: list[str]) -> str:
-    """ClientToken of one create call.
-
-    It covers the identity and wanted parameters (both in ``api_params``), the
-    slots the call fills (``first_slot``: how many matching instances exist
-    before it, counting those this run already made; ``amount``: how many it
-    makes), and the ids that a previous token replayed although they were
-    released or already counted (``stale``).  Numbering slots rather than
-    hashing the set of existing ids keeps concurrent runs on the same tokens:
-    a run that starts while another is half-way through a sequence of creates
-    sees the first instances, starts at the next slot and replays the other
-    run's token for it instead of creating a duplicate.  The API remembers
-    tokens for a while, so after a delete the same token would only replay
-    dead ids -- the stale list moves to a fresh token.
-    """
-    return make_token("ans", region, api_params, first_slot, amount, sorted(stale))
 
 
 def run_batches(missing: int) -> list[int]:
@@ -152,24 +229,86 @@ def run_batches(missing: int) -> list[int]:
     return [min(RUN_BATCH, missing - start) for start in range(0, missing, RUN_BATCH)]
 
 
-def newest_first(instances: list[dict]) -> list[dict]:
-    return sorted(instances, key=lambda i: (i.get("CreationTime") or "", i["InstanceId"]), reverse=True)
+def encoded_user_data(params: dict[str, Any]) -> str | None:
+    if params.get("user_data") is None:
+        return None
+    return base64.b64encode(params["user_data"].encode("utf-8")).decode("ascii")
+
+
+def charge_params(params: dict[str, Any]) -> dict[str, Any]:
+    charge: dict[str, Any] = {"InstanceChargeType": params["instance_charge_type"]}
+    if params["instance_charge_type"] == "PrePaid":
+        charge.update(Period=params.get("period"), PeriodUnit=params.get("period_unit"), AutoPay=True)
+    return {key: value for key, value in charge.items() if value is not None}
+
+
+# --------------------------------------------------------------------- plan
+
+
+@dataclass
+class Plan:
+    """What one run will do; empty means nothing changes."""
+
+    state: StateSpec
+    create: int = 0
+    delete: list[str] = field(default_factory=list)
+    unprotect: list[str] = field(default_factory=list)
+    unsubscribe: list[str] = field(default_factory=list)
+    stop_before_delete: list[str] = field(default_factory=list)
+    start: list[str] = field(default_factory=list)
+    stop: list[str] = field(default_factory=list)
+    reboot: list[str] = field(default_factory=list)
+    modify: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tag: dict[str, dict[str, str]] = field(default_factory=dict)
+    untag: dict[str, list[str]] = field(default_factory=dict)
+    charge: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def modified_ids(self) -> list[str]:
+        """The one definition of "modified": attributes, tags or charge type changed."""
+        return sorted(set(self.modify) | set(self.tag) | set(self.untag) | set(self.charge))
+
+    @property
+    def changed(self) -> bool:
+        return self.state.always_changed or any(
+            (self.create, self.delete, self.start, self.stop, self.reboot, self.modified_ids)
+        )
+
+    @property
+    def touched(self) -> list[str]:
+        """Existing instances this plan acts on (their last read is stale afterwards)."""
+        return sorted(set(self.start + self.stop + self.reboot + self.modified_ids))
+
+    def planned_ids(self) -> dict[str, list[str]]:
+        """The result keys as the plan predicts them (check mode)."""
+        ids: dict[str, list[str]] = {key: [] for key in RESULT_IDS}
+        ids.update(deleted_ids=sorted(self.delete), modified_ids=self.modified_ids, stopped_ids=sorted(self.stop))
+        ids[self.state.started_key] = sorted(self.start + self.reboot)
+        return ids
 
 
 def tag_changes(wanted: dict[str, str] | None, purge: bool, current: dict[str, str]) -> tuple[dict[str, str], list[str]]:
     """(tags to set, keys to remove); ``wanted`` None means tags are not managed."""
     if wanted is None:
         return {}, []
-    wanted = {key: "" if value is None else str(value) for key, value in wanted.items()}
+    wanted = {key: tag_value(key, value) for key, value in wanted.items()}
     add = {key: value for key, value in wanted.items() if current.get(key) != value}
     remove = sorted(key for key in current if key not in wanted) if purge else []
     return add, remove
 
 
+def purges(params: dict[str, Any], ident: Identity) -> bool:
+    """Whether tags not listed are removed: by default with instance_ids, never by default with a name selector."""
+    if params.get("purge_tags") is not None:
+        return bool(params["purge_tags"])
+    return ident.by_ids
+
+
 def attribute_changes(params: dict[str, Any], instance: dict[str, Any]) -> dict[str, Any]:
     """ModifyInstanceAttribute parameters that differ from the instance."""
     changes: dict[str, Any] = {}
-    if params.get("instance_ids") and params.get("name") and params["name"] != instance.get("InstanceName"):
+    if params.get("instance_ids") is not None and params.get("name") and params["name"] != instance.get("InstanceName"):
         changes["InstanceName"] = params["name"]
     for name, api in (("description", "Description"), ("host_name", "HostName")):
         if params.get(name) is not None and params[name] != instance.get(api):
@@ -189,12 +328,6 @@ def attribute_changes(params: dict[str, Any], instance: dict[str, Any]) -> dict[
         if instance.get("Status") == "Stopped":
             changes["UserData"] = wanted_user_data
     return changes
-
-
-def encoded_user_data(params: dict[str, Any]) -> str | None:
-    if params.get("user_data") is None:
-        return None
-    return base64.b64encode(params["user_data"].encode("utf-8")).decode("ascii")
 
 
 def user_data_warnings(params: dict[str, Any], instance: dict[str, Any]) -> list[str]:
@@ -220,16 +353,14 @@ def drift_warnings(params: dict[str, Any], instance: dict[str, Any]) -> list[str
     return warnings
 
 
-def state_actions(state: str, instances: list[dict]) -> tuple[list[str], list[str], list[str]]:
+def state_actions(spec: StateSpec, instances: list[dict]) -> tuple[list[str], list[str], list[str]]:
     """(start, stop, reboot) ids for settled instances."""
     running = [i["InstanceId"] for i in instances if i.get("Status") == "Running"]
     stopped = [i["InstanceId"] for i in instances if i.get("Status") == "Stopped"]
-    if state == "running":
-        return stopped, [], []
-    if state == "stopped":
+    if spec.target == "stopped":
         return [], running, []
-    if state == "restarted":
-        return stopped, [], running
+    if spec.target == "running":
+        return stopped, [], (running if spec.reboots else [])
     return [], [], []
 
 
@@ -258,24 +389,67 @@ def _prepaid_message(prepaid: list[dict]) -> str:
     )
 
 
-def compute_plan(params: dict[str, Any], instances: list[dict]) -> tuple[Plan, list[str]]:
-    """The change set for settled ``instances`` (those matching the identity), and blocking errors."""
-    plan = Plan()
-    if params["state"] == "absent":
+def newest_first(instances: list[dict]) -> list[dict]:
+    return sorted(instances, key=lambda i: (i.get("CreationTime") or "", i["InstanceId"]), reverse=True)
+
+
+def compute_plan(params: dict[str, Any], instances: list[dict], others: list[dict] | None = None) -> tuple[Plan, list[str]]:
+    """The change set for settled ``instances`` (those matching the identity), and blocking errors.
+
+    ``others``: instances with the task's name but not its tags (read only when a
+    create is planned), for the warning that a create happens next to them.
+    """
+    spec = STATES[params["state"]]
+    ident = identity(params)
+    plan = Plan(spec)
+    if ident.by_ids and not ident.ids:
+        plan.warnings.append("instance_ids is empty: no instance was selected and nothing was changed")
+        return plan, []
+    if spec.releases:
+        if not instances:
+            plan.warnings.append("no instance matches %s; nothing to release" % ident.describe())
         return _plan_release(plan, params, instances)
     keep = instances
-    if not params.get("instance_ids"):
+    errors: list[str] = []
+    if not ident.by_ids:
         missing = params["count"] - len(instances)
-        plan.create = max(0, missing)
-        if missing < 0 and params.get("remove_surplus"):
-            surplus = newest_first(instances)[: -missing]
-            keep = [i for i in instances if i not in surplus]
-            plan, errors = _plan_release(plan, params, surplus)
-            if errors:
-                return plan, errors
-    _plan_updates(plan, params, keep)
-    plan.start, plan.stop, plan.reboot = state_actions(params["state"], keep)
-    return plan, []
+        if missing > 0 and spec.creates and (instances or not _cannot_create_quietly(spec, params)):
+            plan.create = missing
+        elif missing > 0 and not instances:
+            plan.warnings.append(
+                "no instance matches %s; nothing was %s%s" % (
+                    ident.describe(), spec.verb,
+                    " (restarted creates no instance)" if not spec.creates else
+                    " (give image_id and instance_type to create %d)" % params["count"]))
+        elif missing > 0:
+            plan.warnings.append("%d instance(s) match %s but count is %d; state %s does not create the %d missing" % (
+                len(instances), ident.describe(), params["count"], spec.name, missing))
+        if missing < 0:
+            surplus = newest_first(instances)[:-missing]
+            if params.get("remove_surplus"):
+                keep = [i for i in instances if i not in surplus]
+                plan, errors = _plan_release(plan, params, surplus)
+                if errors:
+                    return plan, errors
+            else:
+                plan.warnings.append(
+                    "%d instance(s) match %s but count is %d: the %d newest (%s) are kept; set remove_surplus: true "
+                    "to release them" % (len(instances), ident.describe(), params["count"], -missing,
+                                         ", ".join(sorted(i["InstanceId"] for i in surplus))))
+        if plan.create and others:
+            plan.warnings.append(
+                "%d instance(s) named %s exist with other tags (%s); this task creates %d more because its tags "
+                "%s select only instances that carry all of them" % (
+                    len(others), ident.name, ", ".join(sorted(i["InstanceId"] for i in others)), plan.create,
+                    _tags_text(ident.tags)))
+    _plan_updates(plan, params, ident, keep)
+    plan.start, plan.stop, plan.reboot = state_actions(spec, keep)
+    return plan, errors
+
+
+def _cannot_create_quietly(spec: StateSpec, params: dict[str, Any]) -> bool:
+    """``stopped`` with nothing matched and no creation options: say so instead of failing (like ``restarted``)."""
+    return spec.name == "stopped" and bool(creation_errors(params))
 
 
 def _plan_release(plan: Plan, params: dict[str, Any], instances: list[dict]) -> tuple[Plan, list[str]]:
@@ -286,14 +460,17 @@ def _plan_release(plan: Plan, params: dict[str, Any], instances: list[dict]) -> 
     return plan, errors
 
 
-def _plan_updates(plan: Plan, params: dict[str, Any], instances: list[dict]) -> None:
+def _plan_updates(plan: Plan, params: dict[str, Any], ident: Identity, instances: list[dict]) -> None:
     wanted_charge = params.get("instance_charge_type")
+    # With a name, tags select instances (they already carry them): only an explicit purge changes tags.
+    wanted_tags = params.get("tags") if ident.by_ids or params.get("purge_tags") else None
+    purge = purges(params, ident)
     for instance in instances:
         instance_id = instance["InstanceId"]
         changes = attribute_changes(params, instance)
         if changes:
             plan.modify[instance_id] = changes
-        add, remove = tag_changes(params.get("tags"), params["purge_tags"], tags_to_dict(instance.get("Tags")))
+        add, remove = tag_changes(wanted_tags, purge, tags_to_dict(instance.get("Tags")))
         if add:
             plan.tag[instance_id] = add
         if remove:
@@ -301,3 +478,57 @@ def _plan_updates(plan: Plan, params: dict[str, Any], instances: list[dict]) -> 
         if wanted_charge and wanted_charge != instance.get("InstanceChargeType"):
             plan.charge.append(instance_id)
         plan.warnings.extend(drift_warnings(params, instance) + user_data_warnings(params, instance))
+
+
+def group(changes: dict[str, Any]) -> dict[tuple, list[str]]:
+    """Instances that need the same tag change, so one call covers many of them."""
+    grouped: dict[tuple, list[str]] = {}
+    for instance_id, change in sorted(changes.items()):
+        key = tuple(sorted(change.items())) if isinstance(change, dict) else tuple(change)
+        grouped.setdefault(key, []).append(instance_id)
+    return grouped
+
+
+# ------------------------------------------------------------ preview, diff
+
+
+def summarize(instances: list[dict]) -> dict[str, dict]:
+    """Managed attributes of normalized instances by id (planned instances get ``new-N`` keys)."""
+    return {i.get("instance_id") or i["planned_id"]: {k: i.get(k) for k in SUMMARY_KEYS} for i in instances}
+
+
+def predict(plan: Plan, params: dict[str, Any], before: list[dict]) -> list[dict]:
+    """The normalized instances as they will be after ``plan`` (check mode, and reads that lag)."""
+    after = []
+    for instance in before:
+        if instance["instance_id"] in plan.delete:
+            continue
+        after.append(apply_changes(plan, params, dict(instance)))
+    status = "Stopped" if plan.state.creates_stopped else "Running"
+    for number in range(1, plan.create + 1):
+        after.append(
+            dict(planned_id="new-%d" % number, instance_name=params.get("name"), status=status, tags=dict(params.get("tags") or {}))
+        )
+    return after
+
+
+def apply_changes(plan: Plan, params: dict[str, Any], instance: dict[str, Any]) -> dict[str, Any]:
+    """A normalized instance with the attribute, tag and charge changes of ``plan`` applied."""
+    instance_id = instance["instance_id"]
+    if instance_id in plan.start + plan.reboot:
+        instance["status"] = "Running"
+    if instance_id in plan.stop:
+        instance["status"] = "Stopped"
+    names = {"InstanceName": "instance_name", "Description": "description", "HostName": "host_name",
+             "DeletionProtection": "deletion_protection", "SecurityGroupIds": "security_group_ids"}
+    for api, value in plan.modify.get(instance_id, {}).items():
+        if api in names:
+            instance[names[api]] = value
+    tags = dict(instance.get("tags") or {}, **plan.tag.get(instance_id, {}))
+    instance["tags"] = {k: v for k, v in tags.items() if k not in plan.untag.get(instance_id, [])}
+    if instance_id in plan.charge:
+        instance["instance_charge_type"] = params["instance_charge_type"]
+    return instance
+
+
+__all__ = ["TagError"]

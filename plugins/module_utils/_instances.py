@@ -3,51 +3,57 @@
 # Private to alicloud.ecs: not a public API, may change without notice.
 """ecs_instance: find, plan (see _instance_plan), apply, wait, read back.
 
-Crash safety: every create carries a ClientToken derived from the identity, the
-wanted parameters, the instances that already matched and the batch; a rerun
-after a crash or a lost response either finds the instances (the matched set
-changed, nothing to create) or replays the same token (the API returns the
-same ids).  Releases carry a token derived from the ids.  Start/stop have no
-token: after an ambiguous failure the state is re-read and only what is still
-needed is repeated.
+The contract this implements is written down in docs/ecs_instance.md
+("Correct on an eventually consistent ECS").  In short: every create carries a
+ClientToken (see _tokens.py) that retries, reruns after a crash or a lost
+answer, and concurrent identical runs all compute alike, so the API replays
+one create instead of making a second batch; the ids a create returns are
+waited for until they are listed (at most ``visibility_timeout``), never taken
+for released; ids a replay returns that no longer belong to the identity are
+left alone; releases are sent with the next release marker, so the next
+create of that name gets fresh tokens.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, Callable
 
 from ansible_collections.alicloud.ecs.plugins.module_utils import _ecs as ecs
-from ansible_collections.alicloud.ecs.plugins.module_utils._errors import EcsApiError, EcsConfigError, EcsError
+from ansible_collections.alicloud.ecs.plugins.module_utils._errors import (
+    EcsApiError,
+    EcsConfigError,
+    EcsError,
+    EcsVisibilityError,
+)
 from ansible_collections.alicloud.ecs.plugins.module_utils._instance_plan import (
+    RESULT_IDS,
+    STATES,
     Plan,
+    TagError,
+    apply_changes,
+    charge_params,
     compute_plan,
+    convert_params,
     creation_errors,
     creation_params,
-    creation_token,
-    identity_tags,
-    run_batches,
+    group,
+    identity,
+    predict,
+    shape,
+    summarize,
     validate,
 )
 from ansible_collections.alicloud.ecs.plugins.module_utils._retries import is_ambiguous
+from ansible_collections.alicloud.ecs.plugins.module_utils._tokens import ReleaseMarkers, create_token, link_token
 from ansible_collections.alicloud.ecs.plugins.module_utils._transform import normalize_instances
-from ansible_collections.alicloud.ecs.plugins.module_utils._waiters import TRANSITIONAL_STATUSES, InstanceWaiter
+from ansible_collections.alicloud.ecs.plugins.module_utils._waiters import QUIET, TRANSITIONAL_STATUSES, InstanceWaiter
 
-MAX_TOKEN_GENERATIONS = 10
-STALE_GRACE = 3.0  # seconds a replayed id may take to become visible before it counts as released
 CONVERGE_ROUNDS = 3
+MAX_CREATE_ROUNDS = 50
+REBOOT_CONFIRM = 2 * QUIET
 RECHECK_CODES = frozenset({"IncorrectInstanceStatus", "InvalidInstanceId.NotFound"})
-SUMMARY_KEYS = (
-    "instance_name",
-    "status",
-    "description",
-    "host_name",
-    "tags",
-    "security_group_ids",
-    "deletion_protection",
-    "instance_charge_type",
-)
-RESULT_IDS = ("created_ids", "deleted_ids", "modified_ids", "restarted_ids", "started_ids", "stopped_ids")
+NOT_FOUND = "InvalidInstanceId.NotFound"
 
 
 def ensure_instances(mod: Any) -> dict[str, Any]:
@@ -56,17 +62,42 @@ def ensure_instances(mod: Any) -> dict[str, Any]:
 
 
 class InstanceRunner:
-    def __init__(self, mod: Any, clock: Any = None, sleep: Any = None) -> None:
+    def __init__(self, mod: Any, clock: Callable[[], float] | None = None, sleep: Callable[[float], None] | None = None) -> None:
         self.mod = mod
-        self.params = mod.params
-        self.client = mod.client
+        try:
+            self.params = convert_params(mod.params)
+        except TagError as err:
+            raise EcsConfigError(str(err), operation="validate the task") from None
+        self.spec = STATES[self.params["state"]]
+        self.ident = identity(self.params)
         self.clock = clock or time.monotonic
         self.sleep = sleep or time.sleep
-        self.waiter = InstanceWaiter(self.describe, clock=self.clock, sleep=self.sleep)
+        self.visibility = float(min(self.params["visibility_timeout"], self.params["wait_timeout"]))
         self.done: dict[str, list[str]] = {key: [] for key in RESULT_IDS}
         # The last DescribeInstances entry of every instance not acted on since: the read-back
         # at the end describes only the others (a no-change run makes a single DescribeInstances).
         self.fresh: dict[str, dict] = {}
+        self._client: Any = None
+        self._waiter: InstanceWaiter | None = None
+        self._markers: ReleaseMarkers | None = None
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = self.mod.client
+        return self._client
+
+    @property
+    def waiter(self) -> InstanceWaiter:
+        if self._waiter is None:
+            self._waiter = InstanceWaiter(self.describe, clock=self.clock, sleep=self.sleep)
+        return self._waiter
+
+    @property
+    def markers(self) -> ReleaseMarkers:
+        if self._markers is None:
+            self._markers = ReleaseMarkers(self.client)
+        return self._markers
 
     def describe(self, ids: list[str]) -> dict[str, dict]:
         found = ecs.describe_instances_by_ids(self.client, ids)
@@ -78,46 +109,86 @@ class InstanceRunner:
         for instance_id in ids:
             self.fresh.pop(instance_id, None)
 
-    # -- find ---------------------------------------------------------------
+    # -- run ------------------------------------------------------------------
     def run(self) -> dict[str, Any]:
         errors = validate(self.params)
         if errors:
             raise EcsConfigError("; ".join(errors), operation="validate the task")
+        if self.ident.by_ids and not self.ident.ids:
+            plan, _unused = compute_plan(self.params, [])
+            self.warn(plan)
+            return self.finish(plan, [], [])
         before = self.with_user_data(self.find())
         plan, errors = compute_plan(self.params, before)
         if self.must_settle(plan, before):
             before = self.settle(before)
             plan, errors = compute_plan(self.params, before)
-        errors += creation_errors(self.params) if plan.create else []
+        if plan.create:
+            others = self.same_name_others()
+            if others:
+                plan, errors = compute_plan(self.params, before, others)
+            errors += ["no instance matches %s; %s" % (self.ident.describe(), e) for e in creation_errors(self.params)]
         if errors:
             raise EcsConfigError("; ".join(errors), operation="plan the change")
-        for warning in plan.warnings:
-            self.mod.warn(warning)
+        self.warn(plan)
         if self.mod.check_mode:
             return self.check(plan, before)
         try:
             after_ids = self.apply(plan, before)
         except EcsError as err:
-            err.changed = any(self.done.values())  # type: ignore[attr-defined]
-            err.partial = dict(self.done)  # type: ignore[attr-defined]
+            err.changed = any(self.done.values())
+            err.partial = dict(self.done)
             raise
-        return self.result(plan, before, self.read_back(after_ids))
+        return self.finish(plan, before, self.read_back(after_ids, plan))
 
+    # -- find -----------------------------------------------------------------
     def find(self) -> list[dict]:
-        ids = self.params.get("instance_ids")
-        if not ids:
-            named = ecs.describe_instances(self.client, self.params["name"], identity_tags(self.params))
-            self.fresh.update((i["InstanceId"], i) for i in named)
-            return named
+        if not self.ident.by_ids:
+            members = self.find_identity()
+            self.fresh.update((i["InstanceId"], i) for i in members)
+            return members
+        ids = list(self.ident.ids or ())
         found = self.describe(ids)
         missing = sorted(set(ids) - set(found))
-        if missing and self.params["state"] != "absent":
-            raise EcsConfigError("instance(s) not found: %s" % ", ".join(missing), operation="find instances")
-        return list(found.values())
+        if missing and self.spec.releases:
+            self.mod.warn(
+                "instance(s) %s are not listed: already released, or not visible yet (ECS is eventually "
+                "consistent); nothing was done for them" % ", ".join(missing)
+            )
+        elif missing:
+            # Not listed is not "does not exist" (reference 8.9): give them the visibility wait.
+            try:
+                seen = self.waiter.wait(missing, "listed", self.visibility, visibility=self.visibility,
+                                        first_delay=min(QUIET, self.visibility))
+            except EcsVisibilityError as err:
+                raise EcsVisibilityError(
+                    "instance(s) %s given in instance_ids are not listed by DescribeInstances after %ss: they may "
+                    "not exist in region %s, may not be visible yet (ECS is eventually consistent), or the "
+                    "credential may not read them (ecs:DescribeInstances)" % (
+                        ", ".join(err.missing), int(self.visibility), self.client.region),
+                    missing=err.missing, operation="find instances") from None
+            found.update((i, e) for i, e in seen.items() if e is not None)
+        return [found[i] for i in ids if i in found]
+
+    def find_identity(self) -> list[dict]:
+        params: dict[str, Any] = {"InstanceName": self.ident.name}
+        if self.ident.tags:
+            params["Tag"] = [{"Key": key, "Value": value} for key, value in sorted(self.ident.tags.items())]
+        found = ecs.describe_instances(self.client, params, "find the instances named %s" % self.ident.name)
+        # The API treats '*' in InstanceName as a wildcard; identity is the exact name and every tag.
+        return [item for item in found if self.ident.matches(item)]
+
+    def same_name_others(self) -> list[dict]:
+        """Instances with the task's name but not all its tags (only read before a create)."""
+        if not self.ident.tags:
+            return []
+        found = ecs.describe_instances(self.client, {"InstanceName": self.ident.name},
+                                       "find other instances named %s" % self.ident.name)
+        return [i for i in found if i.get("InstanceName") == self.ident.name and not self.ident.matches(i)]
 
     def with_user_data(self, instances: list[dict]) -> list[dict]:
         """Attach ``UserData`` (not in DescribeInstances) when the task manages it; never returned."""
-        if self.params.get("user_data") is None or self.params["state"] == "absent":
+        if self.params.get("user_data") is None or self.spec.releases:
             return instances
         return [dict(i, UserData=ecs.describe_user_data(self.client, i["InstanceId"])) for i in instances]
 
@@ -126,29 +197,31 @@ class InstanceRunner:
         busy = {i["InstanceId"] for i in instances if i.get("Status") in TRANSITIONAL_STATUSES}
         if not busy:
             return False
-        if self.params["state"] != "present" or plan.delete:
+        if self.spec.name != "present" or plan.delete:
             return True
-        return bool(busy & (set(plan.modify) | set(plan.tag) | set(plan.untag) | set(plan.charge)))
+        return bool(busy & set(plan.modified_ids))
 
     def settle(self, instances: list[dict]) -> list[dict]:
-        """Wait until no instance is Pending/Starting/Stopping; released ones drop out."""
+        """Wait until no instance is Pending/Starting/Stopping; for a release, released ones drop out."""
         busy = [i["InstanceId"] for i in instances if i.get("Status") in TRANSITIONAL_STATUSES]
-        seen = self.waiter.wait(busy, "settled", self.params["wait_timeout"])
-        settled = [seen.get(i["InstanceId"], i) for i in instances]
+        seen = self.waiter.wait(busy, "settled", self.params["wait_timeout"], visibility=self.visibility,
+                                missing_ok=self.spec.releases, first_delay=min(QUIET, self.visibility))
+        settled = [seen.get(i["InstanceId"], i) if i["InstanceId"] in seen else i for i in instances]
         return [i for i in settled if i is not None]
 
-    # -- apply --------------------------------------------------------------
+    # -- apply ----------------------------------------------------------------
     def apply(self, plan: Plan, before: list[dict]) -> list[str]:
         self.release(plan)
         kept = [i["InstanceId"] for i in before if i["InstanceId"] not in plan.delete]
-        created = self.create(plan.create, kept) if plan.create else []
+        members = self.create(plan.create, kept) if plan.create else kept
         self.update(plan)
         self.transition(plan)
-        self.touched(created + plan.start + plan.stop + plan.reboot + list(plan.modify) + list(plan.tag)
-                     + list(plan.untag) + list(plan.charge))
-        self.wait_for_targets(created)
-        return kept + created
+        self.touched(plan.touched)
+        # New members: created by this run, or by the earlier run whose create this one found.
+        self.wait_for_targets([i for i in members if i not in kept], plan)
+        return members
 
+    # -- release --------------------------------------------------------------
     def release(self, plan: Plan) -> None:
         if not plan.delete:
             return
@@ -156,211 +229,301 @@ class InstanceRunner:
             ecs.modify_instance_attribute(self.client, instance_id, {"DeletionProtection": False})
         if plan.unsubscribe:
             ecs.modify_instance_charge_type(self.client, plan.unsubscribe, {"InstanceChargeType": "PostPaid"})
+        gone: list[str] = []
         if plan.stop_before_delete:
-            self.converge(self.stop_call, plan.stop_before_delete, "Running")
-            self.waiter.wait(plan.stop_before_delete, "stopped", self.params["wait_timeout"])
-        ecs.delete_instances(self.client, plan.delete, force=bool(self.params.get("force_release")))
-        self.done["deleted_ids"] = list(plan.delete)
-        if self.params["wait"]:
-            self.waiter.wait(plan.delete, "absent", self.params["wait_timeout"])
+            gone += self.converge(self.stop_call, plan.stop_before_delete, "Running", "stopped")
+            left = [i for i in plan.stop_before_delete if i not in gone]
+            if left:
+                seen = self.waiter.wait(left, "stopped", self.params["wait_timeout"], missing_ok=True,
+                                        first_delay=min(QUIET, self.params["wait_timeout"]))
+                gone += [i for i, entry in seen.items() if entry is None]
+        names = {i: (self.fresh.get(i) or {}).get("InstanceName") or self.ident.name or "" for i in plan.delete}
+        for name in sorted(set(names.values())):
+            ids = sorted(i for i in plan.delete if names[i] == name and i not in gone)
+            for batch in ecs.batches(ids, ecs.ID_BATCH):
+                gone += self.delete_batch(name, batch)
+        self.touched(plan.delete)
+        released = [i for i in plan.delete if i not in gone]
+        self.done["deleted_ids"] = released
+        if gone:
+            self.confirm_gone(sorted(set(gone)))
+        if self.params["wait"] and released:
+            self.waiter.wait(released, "absent", self.params["wait_timeout"], first_delay=0.0)
 
-    def create(self, missing: int, existing: list[str]) -> list[str]:
-        stopped = self.params["state"] == "stopped"
-        api = creation_params(self.params, stopped)
-        known = list(existing)
-        amounts = [1] * missing if stopped else run_batches(missing)
-        for amount in amounts:
-            ids = self.create_with_token(api, known, amount, self.create_one_call if stopped else self.run_call)
-            if stopped:
-                self.join_extra_groups(ids)
-            self.done["created_ids"].extend(ids)
-            known.extend(ids)
-        return list(self.done["created_ids"])
-
-    def run_call(self, api: dict[str, Any], amount: int, token: str | None, dry_run: bool = False) -> list[str]:
-        return ecs.run_instances(self.client, dict(api, Amount=amount, **self.secrets()), token, dry_run)
-
-    def create_one_call(self, api: dict[str, Any], amount: int, token: str | None, dry_run: bool = False) -> list[str]:
-        instance_id = ecs.create_instance(self.client, dict(api, **self.secrets()), token, dry_run)
-        return [instance_id] if instance_id else []
-
-    def secrets(self) -> dict[str, str]:
-        # The password is sent but kept out of the token, so it never shapes anything visible.
-        return {"Password": self.params["password"]} if self.params.get("password") else {}
-
-    def create_with_token(self, api: dict[str, Any], known: list[str], amount: int, call: Any) -> list[str]:
-        """Create the instances of the next slots (see creation_token).
-
-        A token whose replay only gives back released or already counted
-        instances is replaced by the next one of its chain.
-        """
-        stale: list[str] = []
-        for _generation in range(MAX_TOKEN_GENERATIONS):
-            token = creation_token(self.client.region, api, len(known), amount, stale)
+    def delete_batch(self, name: str, batch: list[str]) -> list[str]:
+        """Release ``batch`` with the next release marker of ``name``; returns the ids that were already gone."""
+        force = bool(self.params.get("force_release"))
+        for _attempt in range(CONVERGE_ROUNDS):
             try:
-                ids = call(api, amount, token)
+                ecs.delete_instances(self.client, batch, force, self.markers.next_release_token(name))
             except EcsApiError as err:
-                if err.code != "IdempotentParameterMismatch":
+                if err.code == "IdempotentParameterMismatch":
+                    self.markers.advance(name)  # another run's release took this marker meanwhile
+                    continue
+                if err.code != NOT_FOUND:
                     raise
-                stale.append("mismatch-%d" % len(stale))
-                continue
-            if ids and not set(ids) & set(known) and not self.all_released(ids):
-                return ids
-            stale.extend(sorted(ids))
-        raise EcsError("every ClientToken replayed released instances", operation="create instances")
+                if len(batch) == 1:
+                    return list(batch)
+                # All or nothing: find out one by one which ones are already gone.
+                return [i for one in batch for i in self.delete_batch(name, [one])]
+            self.markers.advance(name)
+            return []
+        raise EcsError("every release marker of %s was taken by concurrent releases" % name, operation="release instances")
 
-    def all_released(self, ids: list[str]) -> bool:
-        """True when none of ``ids`` shows up within STALE_GRACE seconds."""
-        deadline = self.clock() + STALE_GRACE
-        while not self.describe(ids):
-            if self.clock() >= deadline:
-                return True
-            self.sleep(0.5)
-        return False
+    def confirm_gone(self, ids: list[str]) -> None:
+        """A not-found answer to a release is success once a read no longer lists them (8.9)."""
+        self.waiter.wait(ids, "absent", self.visibility, first_delay=0.0)
+
+    # -- create ---------------------------------------------------------------
+    def create(self, missing: int, existing: list[str]) -> list[str]:
+        """Create until the identity has ``len(existing) + missing`` instances; returns all of them.
+
+        ``done["created_ids"]`` gets the ones this run's creates returned (a replay's included)."""
+        stopped = self.spec.creates_stopped
+        action = "CreateInstance" if stopped else "RunInstances"
+        api = creation_params(self.params, stopped)
+        count = len(existing) + missing
+        batch = 1 if stopped else ecs.ID_BATCH
+        known = list(existing)
+        created: list[str] = []
+        link: str | None = None
+        rounds = 0
+        generation = self.markers.generation(self.ident.name or "")
+        while len(known) < count:
+            rounds += 1
+            if rounds > MAX_CREATE_ROUNDS:
+                raise EcsError("%d rounds of ClientToken replays did not reach count %d" % (MAX_CREATE_ROUNDS, count),
+                               operation="create instances")
+            calls: list[tuple[str, list[str]]] = []
+            slot = len(known)
+            mismatch = None
+            while slot < count:
+                amount = min(batch, count - slot)
+                token = create_token(self.client.region, self.ident.name or "", self.ident.tags, action, slot, amount,
+                                     generation, shape(api), self.params.get("client_token_seed"),
+                                     link if not calls else None)
+                try:
+                    ids = self.create_call(action, api, amount, token)
+                except EcsApiError as err:
+                    if err.code != "IdempotentParameterMismatch":
+                        raise
+                    mismatch = (slot, amount, token)
+                    break
+                calls.append((token, ids))
+                # Reported as created if the run fails before they are classified (they may be ours).
+                self.done["created_ids"] = created + [i for _t, call_ids in calls for i in call_ids if i not in known]
+                slot += amount
+            returned = [i for _token, ids in calls for i in ids]
+            seen = self.wait_listed(returned) if returned else {}
+            mine = [i for i in returned if i not in known and self.ident.matches(seen[i])]
+            foreign = sorted(set(returned) - set(mine) - set(known))
+            self.done["created_ids"] = created + mine
+            if stopped:
+                self.join_extra_groups(mine)
+            created += mine
+            known += mine
+            if mismatch is not None:
+                known = self.wait_for_earlier_create(*mismatch, count=count, known=known)
+                link = None
+            elif mine:
+                link = None
+            elif calls:
+                # No progress: every instance these tokens gave back left the identity (renamed, retagged).
+                link = link_token(calls[0][0], foreign or sorted(set(returned)))
+        return known
+
+    def create_call(self, action: str, api: dict[str, Any], amount: int, token: str | None, dry_run: bool = False) -> list[str]:
+        secrets = {"Password": self.params["password"]} if self.params.get("password") else {}
+        # The password is sent but kept out of the token, so it never shapes anything visible.
+        if action == "CreateInstance":
+            return ecs.create_instance(self.client, dict(api, **secrets), token, dry_run)
+        return ecs.run_instances(self.client, dict(api, Amount=amount, **secrets), token, dry_run)
+
+    def wait_listed(self, ids: list[str]) -> dict[str, dict]:
+        """Entries of ids the API just returned, once all are listed (8.9: never "not listed = released")."""
+        try:
+            seen = self.waiter.wait(ids, "listed", self.visibility, visibility=self.visibility)
+        except EcsVisibilityError as err:
+            err.operation = "confirm that the instances created are listed"
+            err.message = "the create returned %s; %s" % (ecs.ids_text(sorted(ids)), err.message)
+            raise
+        return {i: e for i, e in seen.items() if e is not None}
+
+    def wait_for_earlier_create(self, slot: int, amount: int, token: str, count: int, known: list[str]) -> list[str]:
+        """IdempotentParameterMismatch: this ClientToken was already used by a create with other parameters
+        (another password, description ...).  Its instances exist (or existed): wait until the identity lists
+        them instead of creating a second batch."""
+        wanted = min(count, slot + amount)
+        deadline = self.clock() + self.visibility
+        listing = known
+        while True:
+            listing = [i["InstanceId"] for i in self.find_identity()]
+            if len(listing) >= wanted or self.clock() >= deadline:
+                break
+            self.sleep(max(0.0, min(2.0, deadline - self.clock())))
+        if len(listing) < wanted:
+            raise EcsVisibilityError(
+                "the ClientToken %s of this create was already used by an earlier create of the same task with other "
+                "parameters (for example another password); its instances are still not listed after %ss (%d of %d "
+                "listed). ECS is eventually consistent: they may not have propagated yet (run the task again later), "
+                "the credential may not read them (ecs:DescribeInstances), or they left the identity (renamed, "
+                "retagged) or were released outside alicloud.ecs -- then set client_token_seed to a new value to "
+                "start new tokens. Nothing more was created" % (token, int(self.visibility), len(listing), wanted),
+                missing=[], operation="create instances")
+        return listing
 
     def join_extra_groups(self, ids: list[str]) -> None:
-        # CreateInstance takes one security group; the others are set right after.
+        # CreateInstance takes one security group; the others are set right after (only on this task's instances).
         groups = self.params.get("security_group_ids") or []
         for instance_id in ids if len(groups) > 1 else []:
             ecs.modify_instance_attribute(self.client, instance_id, {"SecurityGroupIds": list(groups)})
+            self.touched([instance_id])
 
+    # -- update, transition, wait ---------------------------------------------
     def update(self, plan: Plan) -> None:
         for instance_id, changes in sorted(plan.modify.items()):
             ecs.modify_instance_attribute(self.client, instance_id, changes)
-        for tags, ids in _group(plan.tag).items():
+        for tags, ids in group(plan.tag).items():
             ecs.tag_resources(self.client, ids, dict(tags))
-        for keys, ids in _group(plan.untag).items():
+        for keys, ids in group(plan.untag).items():
             ecs.untag_resources(self.client, ids, list(keys))
         if plan.charge:
             ecs.modify_instance_charge_type(self.client, plan.charge, charge_params(self.params))
-        self.done["modified_ids"] = sorted(set(plan.modify) | set(plan.tag) | set(plan.untag) | set(plan.charge))
+        self.done["modified_ids"] = plan.modified_ids
 
     def transition(self, plan: Plan) -> None:
         if plan.stop:
-            self.converge(self.stop_call, plan.stop, "Running")
+            self.converge(self.stop_call, plan.stop, "Running", "stopped")
         if plan.start:
-            self.converge(lambda ids: ecs.start_instances(self.client, ids), plan.start, "Stopped")
+            self.converge(lambda ids: ecs.start_instances(self.client, ids), plan.start, "Stopped", "running")
         if plan.reboot:
             ecs.reboot_instances(self.client, plan.reboot, bool(self.params.get("force_stop")))
         self.done["stopped_ids"] = list(plan.stop)
-        key = "restarted_ids" if self.params["state"] == "restarted" else "started_ids"
-        self.done[key] = sorted(plan.start + plan.reboot)
+        self.done[plan.state.started_key] = sorted(plan.start + plan.reboot)
 
     def stop_call(self, ids: list[str]) -> None:
         ecs.stop_instances(self.client, ids, bool(self.params.get("force_stop")), self.params.get("stopped_mode"))
 
-    def converge(self, call: Any, ids: list[str], source_status: str) -> None:
-        """Call; after an ambiguous failure, or a state changed by someone else meanwhile
-        (IncorrectInstanceStatus), re-read, wait out transitions and repeat only for
-        instances still in ``source_status``."""
+    def converge(self, call: Callable[[list[str]], None], ids: list[str], source: str, target: str) -> list[str]:
+        """Call; after an ambiguous failure, or a state changed meanwhile (IncorrectInstanceStatus, or a
+        read that lagged behind), re-read and repeat only for instances still in ``source``.  Returns the
+        ids that turned out not to exist any more (not found by the call, not listed by a read)."""
         remaining = list(ids)
+        gone: list[str] = []
         for attempt in range(CONVERGE_ROUNDS):
             try:
-                return call(remaining)
+                call(remaining)
+                return gone
             except EcsApiError as err:
                 recheck = is_ambiguous(err.code, err.http_status) or err.code in RECHECK_CODES
                 if not recheck or attempt == CONVERGE_ROUNDS - 1:
                     raise
-            found = self.waiter.wait(remaining, "settled", self.params["wait_timeout"])
-            remaining = [i for i in remaining if (found.get(i) or {}).get("Status") == source_status]
+                if err.code == NOT_FOUND:
+                    gone += self.not_found_among(call, remaining)
+                    remaining = [i for i in remaining if i not in gone]
+                    if not remaining:
+                        return gone
+            # Someone else (or our own earlier call) moved them: wait until they are at the target, or
+            # have settled elsewhere; a read that still shows the source state may lag (8.9), so it gets
+            # the visibility wait before the call is repeated.
+            found = self._settle_for(remaining, source, target)
+            remaining = [i for i in remaining if (found.get(i) or {}).get("Status") == source]
             if not remaining:
-                return None
-        return None
+                return gone
+        return gone
 
-    def wait_for_targets(self, created: list[str]) -> None:
+    def not_found_among(self, call: Callable[[list[str]], None], ids: list[str]) -> list[str]:
+        """After a batch answered not-found: call one by one; the ids still not found are gone."""
+        gone = []
+        for instance_id in ids if len(ids) > 1 else []:
+            try:
+                call([instance_id])
+            except EcsApiError as err:
+                if err.code != NOT_FOUND:
+                    raise
+                gone.append(instance_id)
+        return gone if len(ids) > 1 else list(ids)
+
+    def _settle_for(self, ids: list[str], source: str, target: str) -> dict[str, dict | None]:
+        def arrived(entry: dict) -> bool:
+            status = entry.get("Status")
+            return status == target.capitalize() or (status not in TRANSITIONAL_STATUSES and status != source)
+
+        try:
+            return self.waiter.wait(ids, target, min(self.visibility, self.params["wait_timeout"]),
+                                    predicate=arrived, missing_ok=True, first_delay=min(QUIET, self.visibility))
+        except EcsError:
+            return {i: self.fresh.get(i) for i in ids}
+
+    def wait_for_targets(self, created: list[str], plan: Plan) -> None:
         if not self.params["wait"]:
             return
-        stopped_state = self.params["state"] == "stopped"
-        running = [] if stopped_state else created
-        stopped = created if stopped_state else []
-        running = running + self.done["started_ids"] + self.done["restarted_ids"]
-        stopped = stopped + self.done["stopped_ids"]
+        if plan.reboot:
+            self.wait_for_reboot(plan.reboot)
+        rebooted = set(plan.reboot)
+        running = ([] if plan.state.creates_stopped else created) + [
+            i for i in self.done["started_ids"] + self.done["restarted_ids"] if i not in rebooted]
+        stopped = (created if plan.state.creates_stopped else []) + self.done["stopped_ids"]
         for target, ids in (("running", running), ("stopped", stopped)):
-            if ids:
-                self.waiter.wait(ids, target, self.params["wait_timeout"])
+            if not ids:
+                continue
+            seen: dict[str, dict | None] = {i: self.fresh[i] for i in ids if i in created and i in self.fresh}
+            waited = [i for i in ids if i not in seen]
+            if seen and not waited:
+                # The read that confirmed the new instances are listed is the wait's first poll.
+                self.waiter.wait(ids, target, self.params["wait_timeout"], visibility=self.visibility, seen=seen,
+                                 first_delay=min(QUIET, self.params["wait_timeout"]))
+            else:
+                self.waiter.wait(ids, target, self.params["wait_timeout"], visibility=self.visibility,
+                                 first_delay=min(QUIET, self.params["wait_timeout"]))
 
-    def read_back(self, ids: list[str]) -> list[dict]:
-        """The instances after the run: entries seen since the last change, the others described again."""
-        stale = [i for i in ids if (self.fresh.get(i) or {}).get("Status", "Pending") in TRANSITIONAL_STATUSES]
+    def wait_for_reboot(self, ids: list[str]) -> None:
+        """A reboot goes Running -> Starting -> Running, so a read that lags behind it (8.9) still shows
+        Running: an instance counts as back only once a read showed it leave Running, or after
+        REBOOT_CONFIRM seconds in which no read did (a reboot too quick to be seen)."""
+        start = self.clock()
+        left: set[str] = set()
+
+        def back(entry: dict) -> bool:
+            if entry.get("Status") != "Running":
+                left.add(entry["InstanceId"])
+                return False
+            return entry["InstanceId"] in left or self.clock() - start >= REBOOT_CONFIRM
+
+        self.waiter.wait(ids, "running", self.params["wait_timeout"], visibility=self.visibility, predicate=back,
+                         first_delay=min(QUIET, self.params["wait_timeout"]))
+
+    def read_back(self, ids: list[str], plan: Plan) -> list[dict]:
+        """The instances after the run: entries seen since the last change, the others described again;
+        changes this run made are shown even when the read lags behind them (reference 8.9)."""
+        stale = [i for i in ids if (self.fresh.get(i) or {}).get("Status", "Pending") in TRANSITIONAL_STATUSES
+                 or i not in self.fresh]
         if stale:
             self.describe(stale)
-        return normalize_instances([self.fresh[i] for i in ids if i in self.fresh])
+        after = normalize_instances([self.fresh[i] for i in ids if i in self.fresh])
+        return [apply_changes(plan, self.params, i) if i["instance_id"] in plan.modified_ids else i for i in after]
 
-    # -- results ------------------------------------------------------------
+    # -- results --------------------------------------------------------------
     def check(self, plan: Plan, before: list[dict]) -> dict[str, Any]:
         if plan.create:
-            stopped = self.params["state"] == "stopped"
+            stopped = plan.state.creates_stopped
             api = creation_params(self.params, stopped)
-            call = self.create_one_call if stopped else self.run_call
-            call(api, min(plan.create, 100), None, dry_run=True)
-        predicted = predict(plan, self.params, normalize_instances(before))
-        self.done.update(
-            deleted_ids=list(plan.delete),
-            modified_ids=sorted(set(plan.modify) | set(plan.tag) | set(plan.untag) | set(plan.charge)),
-            stopped_ids=list(plan.stop),
-            **{"restarted_ids" if self.params["state"] == "restarted" else "started_ids": sorted(plan.start + plan.reboot)},
-        )
-        return self.result(plan, before, predicted)
+            self.create_call("CreateInstance" if stopped else "RunInstances", api, min(plan.create, ecs.ID_BATCH),
+                             None, dry_run=True)
+        self.done.update(plan.planned_ids())
+        return self.finish(plan, before, predict(plan, self.params, normalize_instances(before)))
 
-    def result(self, plan: Plan, before: list[dict], after: list[dict]) -> dict[str, Any]:
-        changed = plan.changed or self.params["state"] == "restarted"
+    def warn(self, plan: Plan) -> None:
+        for warning in plan.warnings:
+            self.mod.warn(warning)
+
+    def finish(self, plan: Plan, before: list[dict], after: list[dict]) -> dict[str, Any]:
         real = [i for i in after if i.get("instance_id")]
+        # In check mode the plan says what would change; otherwise what this run did.
+        changed = plan.changed if self.mod.check_mode else plan.state.always_changed or any(self.done.values())
         result: dict[str, Any] = dict(changed=changed, instances=real, instance_ids=[i["instance_id"] for i in real])
         result.update((key, sorted(ids)) for key, ids in self.done.items())
         if self.mod.module._diff:
             result["diff"] = {"before": summarize(normalize_instances(before)), "after": summarize(after)}
         return result
 
-
-def charge_params(params: dict[str, Any]) -> dict[str, Any]:
-    charge: dict[str, Any] = {"InstanceChargeType": params["instance_charge_type"]}
-    if params["instance_charge_type"] == "PrePaid":
-        charge.update(Period=params.get("period"), PeriodUnit=params.get("period_unit"), AutoPay=True)
-    return {key: value for key, value in charge.items() if value is not None}
-
-
-def _group(changes: dict[str, Any]) -> dict[tuple, list[str]]:
-    """Instances that need the same tag change, so one call covers many of them."""
-    grouped: dict[tuple, list[str]] = {}
-    for instance_id, change in sorted(changes.items()):
-        key = tuple(sorted(change.items())) if isinstance(change, dict) else tuple(change)
-        grouped.setdefault(key, []).append(instance_id)
-    return grouped
-
-
-def summarize(instances: list[dict]) -> dict[str, dict]:
-    """Managed attributes by instance id (planned instances get ``new-N`` keys)."""
-    return {i.get("instance_id") or i["planned_id"]: {k: i.get(k) for k in SUMMARY_KEYS} for i in instances}
-
-
-def predict(plan: Plan, params: dict[str, Any], before: list[dict]) -> list[dict]:
-    """The normalized instances as they would be after ``plan`` (check mode)."""
-    after = []
-    for instance in before:
-        if instance["instance_id"] in plan.delete:
-            continue
-        after.append(_predict_one(plan, params, dict(instance)))
-    status = "Stopped" if params["state"] == "stopped" else "Running"
-    for number in range(1, plan.create + 1):
-        after.append(
-            dict(planned_id="new-%d" % number, instance_name=params.get("name"), status=status, tags=dict(params.get("tags") or {}))
-        )
-    return after
-
-
-def _predict_one(plan: Plan, params: dict[str, Any], instance: dict[str, Any]) -> dict[str, Any]:
-    instance_id = instance["instance_id"]
-    if instance_id in plan.start + plan.reboot:
-        instance["status"] = "Running"
-    if instance_id in plan.stop:
-        instance["status"] = "Stopped"
-    names = {"InstanceName": "instance_name", "Description": "description", "HostName": "host_name"}
-    for api, value in plan.modify.get(instance_id, {}).items():
-        key = names.get(api) or {"DeletionProtection": "deletion_protection", "SecurityGroupIds": "security_group_ids"}.get(api)
-        if key:
-            instance[key] = value
-    tags = dict(instance.get("tags") or {}, **plan.tag.get(instance_id, {}))
-    instance["tags"] = {k: v for k, v in tags.items() if k not in plan.untag.get(instance_id, [])}
-    if instance_id in plan.charge:
-        instance["instance_charge_type"] = params["instance_charge_type"]
-    return instance

@@ -35,20 +35,15 @@ def public_address(instance: dict[str, Any]) -> str | None:
     return next((a for a in addresses if a), None) or eip
 
 
-def find_instance(client: Any, instance_id: str | None, name: str | None) -> dict[str, Any]:
-    """The one instance with this id, or the only one with exactly this name."""
+def find_instance(client: Any, instance_id: str | None, name: str | None) -> dict[str, Any] | None:
+    """The one instance with this id (None when not listed), or the only one with exactly this name."""
     if instance_id:
-        found = ecs.describe_instances_by_ids(client, [instance_id])
-        if instance_id not in found:
-            raise EcsConfigError(
-                "instance %s does not exist in region %s" % (instance_id, client.region),
-                operation="find instance %s" % instance_id,
-            )
-        return found[instance_id]
-    matches = ecs.describe_instances(client, name)
+        return ecs.describe_instances_by_ids(client, [instance_id]).get(instance_id)
+    found = ecs.describe_instances(client, {"InstanceName": name}, "find the instance named %s" % name)
+    matches = [i for i in found if i.get("InstanceName") == name]
     what = "find the instance named %s" % name
     if not matches:
-        raise EcsConfigError("no instance is named %s in region %s" % (name, client.region), operation=what)
+        return None
     if len(matches) > 1:
         ids = ", ".join(sorted(i["InstanceId"] for i in matches))
         raise EcsConfigError(
@@ -57,28 +52,39 @@ def find_instance(client: Any, instance_id: str | None, name: str | None) -> dic
     return matches[0]
 
 
-def allocate_public_ip_address(client: Any, instance_id: str) -> str | None:
-    """The new address; not retried on ambiguous failures (see the module docstring)."""
-    try:
-        body = client.call("AllocatePublicIpAddress", {"InstanceId": instance_id}, idempotent=False)
-    except EcsError as err:
-        err.operation = err.operation or "allocate a public IP address for instance %s" % instance_id
-        raise
-    return body.get("IpAddress") or None
-
-
 class PublicIpRunner:
     def __init__(self, mod: Any, clock: Callable[[], float] | None = None, sleep: Callable[[float], None] | None = None):
         self.mod = mod
         self.params = mod.params
         self.client = mod.client
-        self.waiter = InstanceWaiter(self.describe, clock=clock or time.monotonic, sleep=sleep or time.sleep)
+        self.clock = clock or time.monotonic
+        self.sleep = sleep or time.sleep
+        self.waiter = InstanceWaiter(self.describe, clock=self.clock, sleep=self.sleep)
 
     def describe(self, ids: list[str]) -> dict[str, dict]:
         return ecs.describe_instances_by_ids(self.client, ids)
 
+    def find(self) -> dict[str, Any]:
+        """The instance, waiting up to visibility_timeout for it to be listed (reference 8.9)."""
+        instance_id, name = self.params.get("instance_id"), self.params.get("name")
+        visibility = min(self.params["visibility_timeout"], self.params["wait_timeout"])
+        deadline = self.clock() + visibility
+        while True:
+            instance = find_instance(self.client, instance_id, name)
+            if instance is not None:
+                return instance
+            if self.clock() >= deadline:
+                what = "instance %s" % instance_id if instance_id else "an instance named %s" % name
+                raise EcsConfigError(
+                    "%s is not listed by DescribeInstances in region %s after %ss: it may not exist, may not be "
+                    "visible yet (ECS is eventually consistent: a new instance shows up after a while), or the "
+                    "credential may not read it (ecs:DescribeInstances)" % (what, self.client.region, visibility),
+                    operation="find %s" % what,
+                )
+            self.sleep(min(2.0, max(0.0, deadline - self.clock())))
+
     def run(self) -> dict[str, Any]:
-        instance = self.settle(find_instance(self.client, self.params.get("instance_id"), self.params.get("name")))
+        instance = self.settle(self.find())
         instance_id = instance["InstanceId"]
         address = public_address(instance)
         if address:
@@ -90,7 +96,7 @@ class PublicIpRunner:
             return self.result(True, None, instance)
         changed = True
         try:
-            address = allocate_public_ip_address(self.client, instance_id)
+            address = ecs.allocate_public_ip_address(self.client, instance_id)
         except EcsApiError as err:
             if err.code != "AllocatedAlready" and not is_ambiguous(err.code, err.http_status):
                 raise
@@ -106,10 +112,9 @@ class PublicIpRunner:
         if instance.get("Status") not in TRANSITIONAL_STATUSES or self.mod.check_mode:
             return instance
         instance_id = instance["InstanceId"]
-        settled = self.waiter.wait([instance_id], "settled", self.params["wait_timeout"]).get(instance_id)
-        if settled is None:
-            raise EcsConfigError("instance %s was released" % instance_id, operation="find instance %s" % instance_id)
-        return settled
+        visibility = min(self.params["visibility_timeout"], self.params["wait_timeout"])
+        settled = self.waiter.wait([instance_id], "settled", self.params["wait_timeout"], visibility=visibility)
+        return settled[instance_id] or instance
 
     @staticmethod
     def result(changed: bool, address: str | None, instance: dict[str, Any]) -> dict[str, Any]:

@@ -51,18 +51,18 @@ def should_retry(code: str | None, http_status: int | None, idempotent: bool) ->
 
 
 def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from an ``x-acs-retry-after`` header.
+    """Seconds from an ``x-acs-retry-after`` header, whose value is milliseconds (reference 8.5).
 
-    The reference (8.5) gives milliseconds; a value of 60 or less cannot
-    sensibly be milliseconds, so it is read as seconds.
+    One unit everywhere: the new SDK (darabonba ``get_backoff_time``) and the
+    emulator's fault rules read it the same way, so "60" is 0.06 s.
     """
     try:
         number = float(value) if value is not None else None
     except ValueError:
         return None
-    if number is None or number <= 0:
+    if number is None or not number > 0 or number == float("inf"):
         return None
-    return number if number <= 60 else number / 1000.0
+    return number / 1000.0
 
 
 def backoff_delay(attempt: int, retry_after: float | None = None, rng: random.Random | None = None) -> float:

@@ -13,6 +13,42 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 RENAMES = {"v_switch_id": "vswitch_id"}
 
 
+class TagError(ValueError):
+    """A tag the API cannot store (a list or dict value, a null or empty key)."""
+
+
+def tag_value(key: Any, value: Any) -> str:
+    """A tag value as the API stores it (a string), the same way for requests, matching and results.
+
+    YAML and Jinja give booleans, numbers and null: ``true`` is written ``true``
+    (lower case, as YAML and JSON spell it, not Python's ``True``), numbers as
+    their decimal text (``8``, ``1.5``), null as the empty string.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float, str)):
+        return str(value)
+    raise TagError("tag %r has a %s value; tag values are strings, numbers or booleans" % (key, type(value).__name__))
+
+
+def tags_to_api(tags: Any, option: str = "tags") -> dict[str, str]:
+    """``{key: value}`` with every key and value converted once (``tag_value``); TagError names the bad tag."""
+    if tags is None:
+        return {}
+    if not isinstance(tags, dict):
+        raise TagError("%s must be a dictionary of tag keys to values, got %s" % (option, type(tags).__name__))
+    result: dict[str, str] = {}
+    for key, value in tags.items():
+        if key is None or (isinstance(key, str) and not key.strip()):
+            raise TagError("%s has a tag with an empty key (null or blank); every tag needs a key" % option)
+        if isinstance(key, (dict, list, tuple)):
+            raise TagError("%s has a tag key that is a %s; tag keys are strings" % (option, type(key).__name__))
+        result[tag_value(key, True) if isinstance(key, bool) else str(key)] = tag_value(key, value)
+    return result
+
+
 def tags_to_dict(tags: Any) -> dict[str, str]:
     """``{"Tag": [{"TagKey": k, "TagValue": v}]}`` (or Key/Value, as VPC uses) -> ``{k: v}``."""
     items = tags.get("Tag", []) if isinstance(tags, dict) else (tags or [])

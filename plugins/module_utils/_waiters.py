@@ -3,10 +3,14 @@
 # Private to alicloud.ecs: not a public API, may change without notice.
 """Waiting for sets of instances: pure predicates plus one bounded polling loop.
 
-A predicate takes the raw DescribeInstances entry of one instance, or ``None``
-when the instance is not listed (released, or not yet visible), and says
-whether it has arrived.  The loop polls only the instances still pending,
-through a ``describe`` callable that batches 100 ids per call.
+A predicate takes the raw DescribeInstances entry of one instance and says
+whether it has arrived.  ECS is eventually consistent (reference 8.9): an
+instance that is not listed may simply not be visible yet, so "not listed"
+only counts as arrived for the ``absent`` target; for every other target an
+unlisted instance is tolerated for ``visibility`` seconds and then fails the
+wait, naming it, instead of being taken for released.  The loop polls only the
+instances still pending, through a ``describe`` callable that batches 100 ids
+per call.
 """
 
 from __future__ import annotations
@@ -14,53 +18,54 @@ from __future__ import annotations
 import time
 from typing import Any, Callable, Iterable
 
-from ansible_collections.alicloud.ecs.plugins.module_utils._errors import EcsWaitTimeoutError
+from ansible_collections.alicloud.ecs.plugins.module_utils._errors import EcsVisibilityError, EcsWaitTimeoutError
 
 Instance = dict[str, Any]
-Predicate = Callable[["Instance | None"], bool]
+Predicate = Callable[[Instance], bool]
 
 TRANSITIONAL_STATUSES = frozenset({"Pending", "Starting", "Stopping"})
-FIRST_INTERVAL = 0.5
-INTERVAL_GROWTH = 0.1  # next poll after 10% of the time waited so far: overshoot stays small
+# Polling schedule (see bench/README.md for the figures behind it): the API's transitions take
+# seconds (Pending "a few seconds", Starting/Stopping usually 10-60 s, reference 8.1), so a
+# poll right after an action only sees the state it just entered.  The first poll comes after
+# QUIET seconds; then every FINE seconds, so a wait ends at most FINE after the instances
+# arrive, growing by GROWTH of the time waited (capped) once a transition is evidently slow.
+QUIET = 1.5
+FINE = 0.5
+GROWTH = 0.1
 EARLY_CAP, LATE_CAP, EARLY_PERIOD = 2.0, 5.0, 60.0
 
 
 def status_in(*statuses: str) -> Predicate:
     """Arrived when listed with one of ``statuses``."""
     wanted = frozenset(statuses)
-    return lambda instance: instance is not None and instance.get("Status") in wanted
+    return lambda instance: instance.get("Status") in wanted
 
 
-def is_gone(instance: Instance | None) -> bool:
-    """Arrived when no longer listed (released)."""
-    return instance is None
-
-
-def is_settled(instance: Instance | None) -> bool:
-    """Arrived when not in a transitional state (or gone)."""
-    return instance is None or instance.get("Status") not in TRANSITIONAL_STATUSES
+def is_settled(instance: Instance) -> bool:
+    """Arrived when not in a transitional state."""
+    return instance.get("Status") not in TRANSITIONAL_STATUSES
 
 
 PREDICATES: dict[str, Predicate] = {
     "running": status_in("Running"),
     "stopped": status_in("Stopped"),
-    "absent": is_gone,
     "settled": is_settled,
+    "listed": lambda instance: True,
 }
 
 
 def poll_interval(elapsed: float) -> float:
-    """Fast first polls, then growing slowly; capped at 2 s for a minute and 5 s after."""
+    """Seconds until the next poll after ``elapsed`` seconds of waiting (a pure function of time)."""
     cap = EARLY_CAP if elapsed < EARLY_PERIOD else LATE_CAP
-    return min(cap, max(FIRST_INTERVAL, elapsed * INTERVAL_GROWTH))
+    return min(cap, max(FINE, (elapsed - 5.0) * GROWTH + FINE))
 
 
 def describe_status(instance: Instance | None) -> str:
-    return "not found" if instance is None else str(instance.get("Status"))
+    return "not listed" if instance is None else str(instance.get("Status"))
 
 
 class InstanceWaiter:
-    """Polls ``describe(ids) -> {id: instance}`` until every id satisfies a predicate."""
+    """Polls ``describe(ids) -> {id: instance}`` until every id satisfies a target."""
 
     def __init__(
         self,
@@ -71,23 +76,101 @@ class InstanceWaiter:
         self._describe = describe
         self._clock = clock
         self._sleep = sleep
+        self.polls = 0
 
-    def wait(self, ids: Iterable[str], target: str, timeout: float) -> dict[str, Instance | None]:
-        """Last seen entry of every id once all have arrived at ``target`` (a key of PREDICATES)."""
-        predicate = PREDICATES[target]
+    def wait(
+        self,
+        ids: Iterable[str],
+        target: str,
+        timeout: float,
+        *,
+        visibility: float | None = None,
+        seen: dict[str, Instance | None] | None = None,
+        first_delay: float = 0.0,
+        missing_ok: bool = False,
+        predicate: Predicate | None = None,
+    ) -> dict[str, Instance | None]:
+        """Last seen entry of every id once all have arrived at ``target``.
+
+        ``target`` is a key of PREDICATES, or ``absent`` (arrived when no longer
+        listed).  ``seen``: entries already read at the start (that read is the
+        first poll); ``first_delay``: seconds before the first poll otherwise (an
+        action's new state takes that long anyway).  An unlisted id is allowed
+        ``visibility`` seconds (default: ``timeout``) -- from the start for ids
+        not seen yet, from when it disappeared otherwise -- then the wait fails
+        with EcsVisibilityError; with ``missing_ok`` an unlisted id has arrived.
+        """
+        arrived = predicate or (None if target == "absent" else PREDICATES[target])
         start = self._clock()
+        visibility = timeout if visibility is None else min(visibility, timeout)
         pending = sorted(set(ids))
-        seen: dict[str, Instance | None] = {}
+        last: dict[str, Instance | None] = {}
+        missing_since: dict[str, float] = {}
+        ever_seen: set[str] = set()
+        observed = dict(seen) if seen is not None else None
+        if observed is None and first_delay > 0 and pending:
+            self._sleep(min(first_delay, timeout))
+            first_delay = 0.0
         while pending:
-            found = self._describe(pending)
-            seen.update((instance_id, found.get(instance_id)) for instance_id in pending)
-            pending = [instance_id for instance_id in pending if not predicate(seen[instance_id])]
-            elapsed = self._clock() - start
+            if observed is None:
+                self.polls += 1
+                found = self._describe(pending)
+                observed = {i: found.get(i) for i in pending}
+            now = self._clock()
+            for instance_id in pending:
+                entry = observed.get(instance_id)
+                last[instance_id] = entry
+                if entry is None:
+                    missing_since.setdefault(instance_id, start if instance_id not in ever_seen else now)
+                else:
+                    ever_seen.add(instance_id)
+                    missing_since.pop(instance_id, None)
+            observed = None
+            pending = [i for i in pending if not self._arrived(last[i], arrived, missing_ok)]
+            elapsed = now - start
+            unlisted = sorted(i for i in pending if last.get(i) is None and now - missing_since[i] >= visibility)
+            if unlisted:
+                raise _visibility_error(unlisted, ever_seen, target, visibility)
             if pending and elapsed >= timeout:
-                raise _timeout_error(pending, seen, target, timeout)
+                raise _timeout_error(pending, last, target, timeout)
             if pending:
-                self._sleep(min(poll_interval(elapsed), timeout - elapsed))
-        return seen
+                # After the entries given in ``seen``, the first poll still waits ``first_delay``.
+                interval = max(poll_interval(elapsed), first_delay - elapsed)
+                first_delay = 0.0
+                self._sleep(max(0.0, min(interval, timeout - elapsed)))
+        return last
+
+    @staticmethod
+    def _arrived(entry: Instance | None, arrived: Predicate | None, missing_ok: bool) -> bool:
+        if entry is None:
+            return arrived is None or missing_ok
+        return arrived is not None and arrived(entry)
+
+
+def _visibility_error(unlisted: list[str], ever_seen: set[str], target: str, visibility: float) -> EcsVisibilityError:
+    vanished = [i for i in unlisted if i in ever_seen]
+    never = [i for i in unlisted if i not in ever_seen]
+    parts = []
+    if never:
+        parts.append(
+            "%s not listed by DescribeInstances after %ss" % (", ".join(never), _seconds(visibility))
+        )
+    if vanished:
+        parts.append(
+            "%s no longer listed for %ss (released by someone else?)" % (", ".join(vanished), _seconds(visibility))
+        )
+    return EcsVisibilityError(
+        "; ".join(parts) + ". ECS is eventually consistent, so this does not mean they do not exist: either the "
+        "change has not propagated yet (run the task again later; visibility_timeout waits longer), or the "
+        "credential may not read these instances (a RAM policy without ecs:DescribeInstances on them answers an "
+        "empty list). Nothing more was created",
+        missing=unlisted,
+        operation="wait for instances to be %s" % target,
+    )
+
+
+def _seconds(value: float) -> str:
+    return ("%d" % value) if float(value).is_integer() else ("%.1f" % value)
 
 
 def _timeout_error(pending: list[str], seen: dict[str, Instance | None], target: str, timeout: float) -> EcsWaitTimeoutError:

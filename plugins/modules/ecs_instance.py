@@ -10,11 +10,17 @@ short_description: Create, start, stop, restart and release Alibaba Cloud ECS in
 version_added: 0.1.0
 description:
   - Manages a set of ECS instances selected by O(instance_ids), or by O(name) and O(tags) (all must match).
-    Instances outside that set are never touched.
-  - With O(name), O(tags) are part of the identity, so changing them selects other instances; change the tags
-    of existing instances with O(instance_ids).
+    Instances outside that set are never touched, whatever an API call hands back.
+  - With O(name), O(tags) select instances (a subset; the instances may carry more tags), so changing them
+    selects other instances, and the selection never rewrites them; change the tags of existing instances
+    with O(instance_ids).
   - With O(name), O(count) instances are wanted; missing ones are created with a ClientToken derived from the
-    task, so a retried task, a lost response or a concurrent identical run never creates an instance twice.
+    task, so a retried task, a lost response, a rerun after a crash or a concurrent identical run never creates
+    an instance twice.
+  - ECS is eventually consistent; an instance that is not listed is never taken for released. The ids a
+    create returns are waited for until they are listed (O(visibility_timeout)); if they are not, the task
+    fails and names them and nothing more is created. The whole contract is in the collection's
+    docs/ecs_instance.md.
   - Pay-as-you-go (V(PostPaid)) and subscription (V(PrePaid)) instances are supported.
 author:
   - alicloud.ecs contributors (@alicloud-ecs)
@@ -32,6 +38,14 @@ options:
   auto_renew_period:
     description: Months (or weeks) of each automatic renewal. Only with O(instance_charge_type=PrePaid).
     type: int
+  client_token_seed:
+    description:
+      - A string mixed into the ClientTokens of creates. Leave it unset; the tokens derived from the task are
+        what makes reruns and concurrent runs safe.
+      - Set it (to a new value) only when instances of this task were released outside alicloud.ecs (console,
+        another tool, spot reclamation, auto-release) and the API keeps replaying their ClientToken, which the
+        task reports as instances that are not listed; a new value starts new tokens.
+    type: str
   convert_prepaid_on_delete:
     description:
       - A subscription instance cannot be released before it expires. With V(true), O(state=absent) (or
@@ -43,7 +57,7 @@ options:
   count:
     description:
       - How many instances matching O(name) and O(tags) are wanted (0 to 1000). Missing ones are created.
-      - Surplus instances are kept unless O(remove_surplus=true).
+      - Surplus instances are kept, with a warning naming them, unless O(remove_surplus=true).
       - Ignored with O(instance_ids).
     type: int
     default: 1
@@ -116,6 +130,10 @@ options:
   instance_ids:
     description:
       - IDs of existing instances to manage. Nothing is created; O(name) and O(tags) become attributes to set.
+      - An empty list (for example from a lookup that found nothing) selects nothing; the task changes nothing
+        and warns. It never falls back to selecting by O(name).
+      - An ID that is not listed is waited for (O(visibility_timeout)), then the task fails naming it; with
+        O(state=absent) it is taken as already released, with a warning.
     type: list
     elements: str
   instance_type:
@@ -135,8 +153,10 @@ options:
     type: str
   name:
     description:
-      - Instance name. Identifies the instances together with O(tags), unless O(instance_ids) is given, in
-        which case the instances are renamed to it.
+      - Instance name. Identifies the instances together with O(tags) (exact match; C(*) and C(?) are
+        literal characters), unless O(instance_ids) is given, in which case the instances are renamed to it.
+      - The API's ordered-name form C(name[begin,digits]) is refused, because RunInstances would number the names, so
+        the task could not find its instances again. Use a plain name and O(count).
       - Required to create instances.
     type: str
   password:
@@ -175,9 +195,13 @@ options:
     description:
       - V(present) makes sure the instances exist (new ones are created running) and leaves their power state.
       - V(running) and V(stopped) also start or stop them. New instances for V(stopped) are created stopped
-        (C(CreateInstance), no public IP).
-      - V(restarted) reboots running instances and starts stopped ones; it always reports a change.
-      - V(absent) releases them (see O(force_release), O(deletion_protection), O(convert_prepaid_on_delete)).
+        (C(CreateInstance), no public IP). V(stopped) without O(image_id) and O(instance_type) creates nothing;
+        when nothing matches it warns, naming the name and tags.
+      - V(restarted) reboots running instances and starts stopped ones; it always reports a change and never
+        creates instances (when nothing matches it warns).
+      - V(absent) releases them (see O(force_release), O(deletion_protection), O(convert_prepaid_on_delete));
+        when nothing matches it warns. Instances that are still listed but already gone (a release propagates
+        with a delay) count as released, not as a change of this run.
     type: str
     choices: [absent, present, restarted, running, stopped]
     default: present
@@ -222,10 +246,20 @@ extends_documentation_fragment:
   - alicloud.ecs.tags
   - alicloud.ecs.wait
 notes:
-  - The ClientToken of a create covers the region, O(name), O(tags), the creation options (not O(password)),
-    the number of instances that already matched (the slots a call fills) and the batch size (100 instances per
-    C(RunInstances)), so a concurrent identical run sends the same tokens. When the API replays
-    a token whose instances were released meanwhile, the module derives the next token and creates again.
+  - The ClientToken of a create covers the region, O(name), O(tags), what the instances are (image, type,
+    network, billing, disks; not O(password), O(description) or other values changed in place), the number of
+    instances that already matched (the slots a call fills), the batch size (100 instances per C(RunInstances))
+    and how many times instances of that name were released by this collection. So a rerun, a retry and a
+    concurrent identical run send the same tokens, and a create after a release sends new ones. A rerun that
+    differs only in the password gets C(IdempotentParameterMismatch) and waits for the earlier create's
+    instances instead of creating more.
+  - Releases are sent with a release marker (a ClientToken of C(DeleteInstances) the next create can read
+    back without side effects, with a C(DryRun) request for an instance ID that cannot exist); this needs the
+    C(ecs:DeleteInstances) permission. Without it, creates after a release fail safely (the API replays
+    released instances, which are reported as not listed).
+  - Runs that differ at the same time (concurrent V(3) and V(5) for O(count), or a rerun with a larger
+    count right after a crash) send different tokens and may create both; the next run warns about the
+    surplus. Serialize runs of the same task (AWX job template concurrency off, C(throttle), one play).
   - Start, stop and reboot have no ClientToken; after an ambiguous failure (HTTP 5xx, timeout) the module
     re-reads the instances and repeats only what is still needed (reboot is not repeated).
 seealso:
@@ -274,7 +308,15 @@ EXAMPLES = r"""
   alicloud.ecs.ecs_instance:
     name: db
     state: absent
-    convert_prepaid_on_delete: true
+    client_token_seed:
+    description:
+      - A string mixed into the ClientTokens of creates. Leave it unset; the tokens derived from the task are
+        what makes reruns and concurrent runs safe.
+      - Set it (to a new value) only when instances of this task were released outside alicloud.ecs (console,
+        another tool, spot reclamation, auto-release) and the API keeps replaying their ClientToken, which the
+        task reports as instances that are not listed; a new value starts new tokens.
+    type: str
+  convert_prepaid_on_delete: true
 """
 
 RETURN = r"""
@@ -399,6 +441,7 @@ SYSTEM_DISK_SPEC = {
 ARGUMENT_SPEC = {
     "auto_renew": {"type": "bool"},
     "auto_renew_period": {"type": "int"},
+    "client_token_seed": {"type": "str", "no_log": False},
     "convert_prepaid_on_delete": {"type": "bool", "default": False},
     "count": {"type": "int", "default": 1},
     "data_disks": {"type": "list", "elements": "dict", "options": DATA_DISK_SPEC},

@@ -12,6 +12,8 @@ description:
   - Lists the ECS instances of a region that match every given filter, with all their attributes.
   - The filters are applied by the API (C(DescribeInstances)); every page of results is read.
   - The instances have exactly the shape M(alicloud.ecs.ecs_instance) returns.
+  - ECS is eventually consistent; a listing is a snapshot that may lag behind recent changes (an instance
+    created moments ago may be missing, one released moments ago still listed in its last state).
 author:
   - alicloud.ecs contributors (@alicloud-ecs)
 attributes:
@@ -156,6 +158,14 @@ from ansible_collections.alicloud.ecs.plugins.module_utils._transform import nor
 
 def list_instances(mod: EcsModule) -> dict[str, Any]:
     instances = normalize_instances(describe_filtered(mod.client, mod.params))
+    found = {i["instance_id"] for i in instances}
+    missing = [i for i in dict.fromkeys(mod.params.get("instance_ids") or []) if i not in found]
+    if missing:
+        mod.warn(
+            "instance(s) %s not listed: they do not exist, do not match the other filters, or are not visible "
+            "yet (ECS is eventually consistent: a just-created instance may be missing from one listing)"
+            % ", ".join(missing)
+        )
     return {"changed": False, "instances": instances, "instance_ids": [i["instance_id"] for i in instances]}
 
 

@@ -36,6 +36,12 @@ options:
       - Name of the instance (exact match, no wildcards). Exactly one instance of the region must have it.
       - Exactly one of O(instance_id) and O(name) is required.
     type: str
+  visibility_timeout:
+    description:
+      - ECS is eventually consistent, so an instance created moments ago may not be listed yet. This is how many
+        seconds the module waits for the instance to be listed before it fails, naming the likely causes.
+    type: int
+    default: 120
   wait_timeout:
     description:
       - How many seconds to wait at most for an instance in a transitional state to settle before acting.
@@ -121,6 +127,7 @@ from ansible_collections.alicloud.ecs.plugins.module_utils._public_ip import ens
 ARGUMENT_SPEC = {
     "instance_id": {"type": "str"},
     "name": {"type": "str"},
+    "visibility_timeout": {"type": "int", "default": 120},
     "wait_timeout": {"type": "int", "default": 600},
 }
 

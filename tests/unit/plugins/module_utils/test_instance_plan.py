@@ -23,7 +23,9 @@ def inst(instance_id, status="Running", created="2026-01-01T00:00Z", **extra):
     [
         ({"count": -1}, "count must be between 0 and 1000"),
         ({"name": None}, "one of instance_ids or name is required"),
-        ({"name": "", "instance_ids": []}, "one of instance_ids or name is required"),
+        ({"name": ""}, "one of instance_ids or name is required"),
+        ({"name": "web[1,3]"}, "ordered-name syntax"),
+        ({"spot_price_limit": float("nan")}, "spot_price_limit must be a positive number"),
         ({"count": 1001}, "count must be between 0 and 1000"),
         ({"period": 1}, "period only apply with instance_charge_type=PrePaid"),
         ({"instance_charge_type": "PostPaid", "auto_renew": True}, "auto_renew only apply"),
@@ -61,20 +63,29 @@ def test_creation_params_run_and_create():
     assert create["SecurityGroupId"] == "sg-1" and "SecurityGroupIds" not in create
 
 
-def test_creation_token_is_deterministic_and_sensitive():
-    api = p.creation_params(params(image_id="img", instance_type="t"), stopped=False)
-    token = p.creation_token("cn-beijing", api, 0, 2, [])
-    assert token == p.creation_token("cn-beijing", dict(api), 0, 2, [])
-    assert len(token) <= 64 and token.isascii()
+def test_create_token_is_deterministic_and_sensitive():
+    from ansible_collections.alicloud.ecs.plugins.module_utils._tokens import create_token
+
+    api = p.creation_params(params(image_id="img", instance_type="t", description="d", password="pw-secret"), stopped=False)
+    shape = p.shape(api)
+
+    def token(**change):
+        args = dict(region="cn-beijing", name="web", tags={"a": "1"}, action="RunInstances", first_slot=0, amount=2,
+                    generation=0, shape=shape)
+        args.update(change)
+        return create_token(**args)
+
+    first = token()
+    assert first == token() and len(first) <= 64 and first.isascii()
     others = {
-        p.creation_token("cn-shanghai", api, 0, 2, []),
-        p.creation_token("cn-beijing", dict(api, InstanceType="t2"), 0, 2, []),
-        p.creation_token("cn-beijing", api, 1, 2, []),
-        p.creation_token("cn-beijing", api, 0, 3, []),
-        p.creation_token("cn-beijing", api, 0, 2, ["i-dead"]),
+        token(region="cn-shanghai"), token(name="db"), token(tags={"a": "2"}), token(action="CreateInstance"),
+        token(first_slot=1), token(amount=3), token(generation=1), token(shape=dict(shape, InstanceType="t2")),
+        token(seed="x"), token(link="lnk-1"),
     }
-    assert token not in others and len(others) == 5
-    assert p.creation_token("cn-beijing", api, 0, 2, ["i-2", "i-1"]) == p.creation_token("cn-beijing", api, 0, 2, ["i-1", "i-2"])
+    assert first not in others and len(others) == 10
+    # What does not change what the instances are does not change the token.
+    assert "Description" not in shape and "Password" not in shape and "SecurityGroupIds" not in shape
+    assert p.shape(dict(api, Description="other", HostName="h")) == shape
 
 
 @pytest.mark.parametrize("missing,expected", [(0, []), (1, [1]), (100, [100]), (101, [100, 1]), (250, [100, 100, 50])])
@@ -89,6 +100,7 @@ def test_run_batches(missing, expected):
         ({"a": "1"}, True, {"a": "1", "b": "2"}, ({}, ["b"])),
         ({"a": "1"}, False, {"a": "1", "b": "2"}, ({}, [])),
         ({"a": "2", "c": None}, True, {"a": "1"}, ({"a": "2", "c": ""}, [])),
+        ({"on": True, "n": 8, "r": 1.5}, False, {"on": "true", "n": "8"}, ({"r": "1.5"}, [])),
         ({}, True, {"a": "1"}, ({}, ["a"])),
     ],
 )
@@ -128,7 +140,7 @@ def test_drift_warnings_name_the_drift():
     ],
 )
 def test_state_actions(state, expected):
-    assert p.state_actions(state, [inst("i-r"), inst("i-s", "Stopped")]) == expected
+    assert p.state_actions(p.STATES[state], [inst("i-r"), inst("i-s", "Stopped")]) == expected
 
 
 def test_plan_count_up_and_nothing_to_do():
@@ -180,3 +192,49 @@ def test_user_data_only_changed_while_stopped():
     assert "only be changed while the instance is stopped" in p.user_data_warnings(params(user_data="hello"), running)[0]
     assert p.user_data_warnings(params(user_data="hello"), stopped) == []
     assert p.attribute_changes(params(user_data=None), stopped) == {}
+
+
+def test_one_definition_of_modified_ids():
+    plan = p.Plan(p.STATES["present"], modify={"i-2": {"Description": "d"}}, tag={"i-1": {"a": "1"}},
+                  untag={"i-3": ["b"]}, charge=["i-1", "i-4"])
+    assert plan.modified_ids == ["i-1", "i-2", "i-3", "i-4"]
+    assert plan.planned_ids()["modified_ids"] == plan.modified_ids
+
+
+@pytest.mark.parametrize("state,key", [("running", "started_ids"), ("restarted", "restarted_ids")])
+def test_the_state_says_what_it_means(state, key):
+    spec = p.STATES[state]
+    plan, _unused = p.compute_plan(params(state=state, count=2), [inst("i-r"), inst("i-s", "Stopped")])
+    assert plan.planned_ids()[key] == sorted(plan.start + plan.reboot) and plan.start == ["i-s"]
+    assert spec.always_changed is (state == "restarted") and plan.changed
+
+
+def test_name_selectors_keep_other_tags_and_instance_ids_purge_by_default():
+    tagged = [inst("i-1", Tags={"Tag": [{"TagKey": "app", "TagValue": "shop"}, {"TagKey": "owner", "TagValue": "ops"}]})]
+    plan, _unused = p.compute_plan(p.convert_params(params(tags={"app": "shop"}, state="stopped")), tagged)
+    assert plan.untag == {} and plan.tag == {}
+    plan, _unused = p.compute_plan(p.convert_params(params(tags={"app": "shop"}, purge_tags=True)), tagged)
+    assert plan.untag == {"i-1": ["owner"]}
+    plan, _unused = p.compute_plan(p.convert_params(params(instance_ids=["i-1"], tags={"app": "shop"})), tagged)
+    assert plan.untag == {"i-1": ["owner"]}
+    plan, _unused = p.compute_plan(p.convert_params(params(instance_ids=["i-1"], tags={"app": "shop"}, purge_tags=False)), tagged)
+    assert plan.untag == {}
+
+
+def test_identity_matches_exact_names_and_converted_tags():
+    ident = p.identity(p.convert_params(params(name="web*", tags={"n": 1, "on": True, "e": None})))
+    tags = {"Tag": [{"TagKey": "n", "TagValue": "1"}, {"TagKey": "on", "TagValue": "true"}, {"TagKey": "e", "TagValue": ""}]}
+    assert ident.matches({"InstanceName": "web*", "Tags": tags})
+    assert not ident.matches({"InstanceName": "web1", "Tags": tags})
+    assert not ident.matches({"InstanceName": "web*", "Tags": {"Tag": tags["Tag"][:2]}})
+    assert not p.identity(p.convert_params(params(name="web", tags={"on": True}))).matches(
+        {"InstanceName": "web", "Tags": {"Tag": [{"TagKey": "on", "TagValue": "True"}]}})
+
+
+def test_warnings_for_surplus_and_for_states_that_match_nothing():
+    plan, _unused = p.compute_plan(params(count=1), [inst("i-1", created="2026-01-01T00:00Z"), inst("i-2", created="2026-01-02T00:00Z")])
+    assert "the 1 newest (i-2) are kept; set remove_surplus: true" in plan.warnings[0]
+    plan, _unused = p.compute_plan(params(state="restarted"), [])
+    assert plan.create == 0 and "no instance matches name=web tags={}; nothing was restarted" in plan.warnings[0]
+    plan, _unused = p.compute_plan(params(state="absent"), [])
+    assert "nothing to release" in plan.warnings[0]

@@ -38,7 +38,9 @@ def test_should_retry(code, status, idempotent, expected):
 
 @pytest.mark.parametrize(
     "value,expected",
-    [("1500", 1.5), ("5", 5.0), ("60", 60.0), ("61", 0.061), ("abc", None), (None, None), ("0", None), ("-3", None)],
+    # Always milliseconds (reference 8.5), as the new SDK and the emulator read it: "60" is 0.06 s, not a minute.
+    [("1500", 1.5), ("5", 0.005), ("60", 0.06), ("61", 0.061), ("60000", 60.0), ("abc", None), (None, None),
+     ("0", None), ("-3", None), ("nan", None), ("inf", None)],
 )
 def test_parse_retry_after(value, expected):
     assert r.parse_retry_after(value) == expected

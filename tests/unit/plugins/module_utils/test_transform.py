@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from ansible_collections.alicloud.ecs.plugins.module_utils._transform import (
     normalize_instance,
     normalize_instances,
@@ -58,14 +60,21 @@ def test_sorted_stably():
     assert [i["instance_id"] for i in normalize_instances(raws)] == ["i-1", "i-2", "i-0"]
 
 
-def test_identity_match_is_exact_and_string_typed():
-    from ansible_collections.alicloud.ecs.plugins.module_utils._ecs import _matches
+@pytest.mark.parametrize("value,text", [(True, "true"), (False, "false"), (8, "8"), (1.5, "1.5"), (None, ""), ("x", "x")])
+def test_tag_values_are_converted_once_the_same_way(value, text):
+    from ansible_collections.alicloud.ecs.plugins.module_utils._transform import tags_to_api
 
-    instance = {"InstanceName": "web", "Tags": {"Tag": [{"TagKey": "n", "TagValue": "1"}, {"TagKey": "e", "TagValue": ""}]}}
-    assert _matches(instance, "web", {"n": 1, "e": None})
-    assert not _matches(instance, "web*", None)
-    assert not _matches(instance, "web", {"n": "2"})
-    assert not _matches(dict(instance, Tags={"Tag": []}), "web", {"n": "1"})
+    assert tags_to_api({"k": value}) == {"k": text}
+    assert tags_to_api({1: "one"}) == {"1": "one"} and tags_to_api({True: "yes"}) == {"true": "yes"}
+
+
+@pytest.mark.parametrize("tags,fragment", [({"k": [1]}, "tag 'k' has a list value"), ({"k": {"a": 1}}, "dict value"),
+                                          ({None: "v"}, "empty key"), ({" ": "v"}, "empty key"), (["k"], "must be a dictionary")])
+def test_tags_the_api_cannot_store_are_refused(tags, fragment):
+    from ansible_collections.alicloud.ecs.plugins.module_utils._transform import TagError, tags_to_api
+
+    with pytest.raises(TagError, match=fragment):
+        tags_to_api(tags)
 
 
 def test_cached_key_conversion_matches_camel_dict_to_snake_dict():

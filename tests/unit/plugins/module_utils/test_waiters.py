@@ -2,10 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.alicloud.ecs.plugins.module_utils._errors import EcsWaitTimeoutError
+from ansible_collections.alicloud.ecs.plugins.module_utils._errors import EcsVisibilityError, EcsWaitTimeoutError
 from ansible_collections.alicloud.ecs.plugins.module_utils._waiters import (
     InstanceWaiter,
-    is_gone,
     is_settled,
     poll_interval,
     status_in,
@@ -26,26 +25,24 @@ class FakeCloud:
             if i not in self.arrivals:
                 continue
             arrived = self.clock.elapsed >= self.arrivals[i]
-            if self.after is None and arrived:
+            if (self.after is None and arrived) or (self.before is None and not arrived):
                 continue
             result[i] = {"InstanceId": i, "Status": self.after if arrived else self.before}
         return result
 
 
 @pytest.mark.parametrize(
-    "instance,running,gone,settled",
+    "instance,running,settled",
     [
-        (None, False, True, True),
-        ({"Status": "Running"}, True, False, True),
-        ({"Status": "Starting"}, False, False, False),
-        ({"Status": "Stopping"}, False, False, False),
-        ({"Status": "Pending"}, False, False, False),
-        ({"Status": "Stopped"}, False, False, True),
+        ({"Status": "Running"}, True, True),
+        ({"Status": "Starting"}, False, False),
+        ({"Status": "Stopping"}, False, False),
+        ({"Status": "Pending"}, False, False),
+        ({"Status": "Stopped"}, False, True),
     ],
 )
-def test_predicates_are_pure(instance, running, gone, settled):
+def test_predicates_are_pure(instance, running, settled):
     assert status_in("Running")(instance) is running
-    assert is_gone(instance) is gone
     assert is_settled(instance) is settled
 
 
@@ -75,14 +72,41 @@ def test_overshoot_is_small(floor, fake_clock):
 
 def test_timeout_names_each_late_instance(fake_clock):
     clock = fake_clock
-    cloud = FakeCloud(clock, {"i-a": 1.0, "i-b": 9_900.0})
+    cloud = FakeCloud(clock, {"i-a": 1.0, "i-b": 9_900.0, "i-c": 0.0})
     waiter = InstanceWaiter(cloud.describe, clock=clock, sleep=clock.sleep)
     with pytest.raises(EcsWaitTimeoutError) as info:
-        waiter.wait(["i-a", "i-b", "i-c"], "running", 30)
-    assert info.value.pending == {"i-b": "Pending", "i-c": "not found"}
-    assert "i-b (Pending)" in info.value.message and "i-c (not found)" in info.value.message
+        waiter.wait(["i-a", "i-b"], "running", 30)
+    assert info.value.pending == {"i-b": "Pending"}
+    assert "i-b (Pending)" in info.value.message
     assert clock.elapsed == pytest.approx(30.0)
     assert max(clock.sleeps) <= 2.0
+
+
+def test_an_unlisted_instance_is_not_taken_for_released(fake_clock):
+    """Reference 8.9: not listed may be "not visible yet"; it is waited for up to the visibility bound."""
+    clock = fake_clock
+    cloud = FakeCloud(clock, {"i-late": 8.0}, before=None)
+    seen = InstanceWaiter(cloud.describe, clock=clock, sleep=clock.sleep).wait(["i-late"], "running", 600, visibility=20)
+    assert seen["i-late"]["Status"] == "Running" and 8.0 <= clock.elapsed <= 9.0
+
+
+def test_an_instance_never_listed_fails_after_the_visibility_wait_naming_both_causes(fake_clock):
+    clock = fake_clock
+    cloud = FakeCloud(clock, {"i-a": 0.0})
+    waiter = InstanceWaiter(cloud.describe, clock=clock, sleep=clock.sleep)
+    with pytest.raises(EcsVisibilityError) as info:
+        waiter.wait(["i-a", "i-ghost"], "running", 600, visibility=15)
+    assert info.value.missing == ["i-ghost"] and 15 <= clock.elapsed <= 16
+    assert "i-ghost not listed by DescribeInstances after 15s" in info.value.message
+    assert "propagated" in info.value.message and "ecs:DescribeInstances" in info.value.message
+
+
+def test_an_instance_that_disappears_fails_after_the_visibility_wait(fake_clock):
+    clock = fake_clock
+    cloud = FakeCloud(clock, {"i-a": 5.0}, before="Starting", after=None)  # listed Starting, then gone
+    with pytest.raises(EcsVisibilityError, match="i-a no longer listed for 10s"):
+        InstanceWaiter(cloud.describe, clock=clock, sleep=clock.sleep).wait(["i-a"], "running", 600, visibility=10)
+    assert clock.elapsed <= 17
 
 
 def test_wait_for_absent(fake_clock):
@@ -90,6 +114,14 @@ def test_wait_for_absent(fake_clock):
     cloud = FakeCloud(clock, {"i-a": 2.0}, before="Stopped", after=None)
     seen = InstanceWaiter(cloud.describe, clock=clock, sleep=clock.sleep).wait(["i-a"], "absent", 60)
     assert seen == {"i-a": None}
+
+
+def test_seen_entries_are_the_first_poll_and_first_delay_spaces_the_next(fake_clock):
+    clock = fake_clock
+    cloud = FakeCloud(clock, {"i-a": 4.0})
+    waiter = InstanceWaiter(cloud.describe, clock=clock, sleep=clock.sleep)
+    waiter.wait(["i-a"], "running", 600, seen={"i-a": {"InstanceId": "i-a", "Status": "Pending"}}, first_delay=3.0)
+    assert clock.sleeps[0] == pytest.approx(3.0) and len(cloud.calls) == 3  # at 3.0, 3.5 and 4.0 s
 
 
 def test_zero_timeout_checks_once(fake_clock):

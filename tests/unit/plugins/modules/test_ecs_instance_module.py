@@ -57,7 +57,7 @@ def test_check_mode_flag_reaches_the_logic(cloud, capsys):
         ({"count": 1001}, "count must be between 0 and 1000"),
         ({"name": None}, "one of instance_ids or name is required"),
         ({"name": "", "state": "absent"}, "one of instance_ids or name is required"),
-        ({"name": None, "instance_ids": [], "state": "absent"}, "one of instance_ids or name is required"),
+        ({"name": "web", "tags": {"team": ["a", "b"]}}, "tag 'team' has a list value"),
     ],
 )
 def test_bad_input_fails_without_api_calls(cloud, capsys, extra, fragment):
@@ -86,3 +86,9 @@ def test_missing_credentials_named(monkeypatch, capsys, tmp_path):
     args = {k: v for k, v in CREATE.items() if k not in ("access_key", "secret_key")}
     code, result = run_main(args, capsys)
     assert code == 1 and "ALICLOUD_ACCESS_KEY" in result["msg"] and result["failure"]["operation"] == "load credentials"
+
+
+def test_an_empty_instance_ids_changes_nothing_and_warns(cloud, capsys):
+    code, result = run_main(dict(CREATE, instance_ids=[], count=3), capsys)
+    assert code == 0 and not result["changed"] and result["instance_ids"] == []
+    assert cloud.calls == []  # the warning is asserted in test_ecs_instance_logic.py

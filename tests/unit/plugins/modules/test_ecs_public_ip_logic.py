@@ -96,13 +96,29 @@ def test_no_bandwidth_fails_before_calling():
 
 def test_unknown_id_and_names_with_zero_or_several_matches():
     client = Ecs(instance("i-1", name="dup"), instance("i-2", name="dup"))
-    with pytest.raises(EcsConfigError, match="i-nope does not exist"):
-        run(client, instance_id="i-nope")
+    with pytest.raises(EcsConfigError, match="instance i-nope is not listed by DescribeInstances in region cn-beijing after 30s"):
+        run(client, instance_id="i-nope", visibility_timeout=30)
     with pytest.raises(EcsConfigError, match=r"2 instances are named dup \(i-1, i-2\)"):
         run(client, name="dup")
-    with pytest.raises(EcsConfigError, match="no instance is named other"):
-        run(client, name="other")
+    with pytest.raises(EcsConfigError, match="an instance named other is not listed"):
+        run(client, name="other", visibility_timeout=5)
     assert client.allocations() == []
+
+
+def test_an_instance_not_listed_yet_is_waited_for():
+    """Reference 8.9: a just-created instance may be missing from a listing for a while."""
+    client = Ecs(instance("i-late"))
+    hidden = client.instances.pop("i-late")
+    original = client.call
+
+    def call(action, params, **kwargs):
+        if action == "DescribeInstances" and len(client.calls) >= 3:
+            client.instances["i-late"] = hidden
+        return original(action, params, **kwargs)
+
+    client.call = call
+    result = run(client, instance_id="i-late")
+    assert result["changed"] and result["ip_address"] == "39.96.0.9"
 
 
 def test_transitional_states_are_waited_out_first():
