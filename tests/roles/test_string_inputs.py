@@ -28,8 +28,18 @@ def recap(stdout: str) -> dict[str, int]:
     return {key: int(value) for key, value in re.findall(r"(\w+)=(\d+)", match.group(1))}
 
 
+def dry_run(call: dict) -> bool:
+    return str(call["parameters"].get("DryRun", "false")).lower() == "true"
+
+
 def mutating(calls: list[dict]) -> list[str]:
-    return [c["action"] for c in calls if not c["action"].startswith("Describe")]
+    """Actions that may change something: no reads, no DryRun probes (the module checks ClientTokens with them)."""
+    return [c["action"] for c in calls if not c["action"].startswith("Describe") and not dry_run(c)]
+
+
+def real_calls(emulator, action: str) -> list[dict]:
+    """The calls of ``action`` that were not DryRun probes."""
+    return [c for c in emulator.calls(action) if not dry_run(c)]
 
 
 def output(result) -> str:
@@ -111,7 +121,7 @@ def test_provision_postpaid_with_every_input_a_string(runner, emulator, form):
 
     first = runner.playbook_strings("provision_postpaid", inputs, form, credentials_in_env=False)
     assert first.returncode == 0, output(first)
-    (run,) = emulator.calls("RunInstances")
+    (run,) = real_calls(emulator, "RunInstances")
     params = run["parameters"]
     assert params["Amount"] == "2" and params["InstanceChargeType"] == "PostPaid"
     assert not {"Period", "PeriodUnit", "AutoRenew", "AutoRenewPeriod"} & set(params)
@@ -145,7 +155,7 @@ def test_empty_optional_strings_count_as_unset(runner, emulator):
               "ecs_provision_access_key": "", "ecs_provision_secret_key": "", "ecs_provision_security_token": ""}
     result = runner.playbook_strings("provision_postpaid", inputs, "awx")
     assert result.returncode == 0, output(result)
-    (run,) = emulator.calls("RunInstances")
+    (run,) = real_calls(emulator, "RunInstances")
     assert not {"ZoneId", "KeyPairName", "Password"} & {k for k, v in run["parameters"].items() if v == ""}
     assert {c["access_key_id"] for c in emulator.calls()} == {DEFAULT_KEY[0]}, "credentials from the environment"
     (instance,) = emulator.instances()
@@ -162,7 +172,7 @@ def test_provision_prepaid_with_string_period_and_auto_renew(runner, emulator, f
               "ecs_provision_auto_renew_period": "2", "ecs_provision_internet_max_bandwidth_out": "0"}
     result = runner.playbook_strings("provision_prepaid", inputs, form)
     assert result.returncode == 0, output(result)
-    (run,) = emulator.calls("RunInstances")
+    (run,) = real_calls(emulator, "RunInstances")
     params = run["parameters"]
     assert (params["InstanceChargeType"], params["Period"], params["PeriodUnit"]) == ("PrePaid", period, unit)
     assert (params["AutoRenew"].lower(), params["AutoRenewPeriod"]) == ("true", "2")
@@ -181,7 +191,7 @@ def test_teardown_converts_a_subscription_only_when_asked(runner, emulator, form
                  "ecs_provision_auto_renew_period": "2"}
     created = runner.playbook_strings("provision_prepaid", provision, form)
     assert created.returncode == 0, output(created)
-    (run,) = emulator.calls("RunInstances")
+    (run,) = real_calls(emulator, "RunInstances")
     assert run["parameters"].get("AutoRenew", "false").lower() == "false"
     assert "AutoRenewPeriod" not in run["parameters"]
     (instance,) = emulator.instances()
@@ -208,7 +218,7 @@ def test_teardown_converts_a_subscription_only_when_asked(runner, emulator, form
     assert "ModifyInstanceChargeType" in actions
     # ecs_teardown_force false: stopped first, then released without Force.
     assert "StopInstances" in actions
-    (delete,) = emulator.calls("DeleteInstances")
+    (delete,) = real_calls(emulator, "DeleteInstances")
     assert delete["parameters"].get("Force", "false").lower() == "false"
     assert f"Released 1 instance(s): {instance_id}" in released.stdout
 
@@ -244,7 +254,7 @@ def test_teardown_turns_deletion_protection_off_only_when_asked(runner, emulator
     assert emulator.instances() == []
     actions = mutating(emulator.calls())
     assert "ModifyInstanceAttribute" in actions and "StopInstances" not in actions
-    (delete,) = emulator.calls("DeleteInstances")
+    (delete,) = real_calls(emulator, "DeleteInstances")
     assert delete["parameters"]["Force"].lower() == "true"
     assert f"Released 1 instance(s): {instance_id}" in released.stdout
 
