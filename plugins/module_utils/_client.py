@@ -67,6 +67,7 @@ class ApiClient(Protocol):
     def call(self, action: str, params: dict[str, Any], *, idempotent: bool = True, dry_run: bool = False) -> dict:
         ...
 
+
 ENV_VARS: dict[str, tuple[str, ...]] = {
     "access_key": ("ALICLOUD_ACCESS_KEY", "ALIBABA_CLOUD_ACCESS_KEY_ID"),
     "secret_key": ("ALICLOUD_SECRET_KEY", "ALIBABA_CLOUD_ACCESS_KEY_SECRET"),
