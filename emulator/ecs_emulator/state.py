@@ -29,12 +29,18 @@ import uuid
 from typing import Any, Iterable
 
 from .config import default_config, delay_range, merge_config
+from .errors import ApiError
 from .seed import Catalog
 
 ID_ALPHABET = string.ascii_lowercase + string.digits
 POSTPAID_EXPIRED_TIME = "2099-12-31T15:59Z"  # reference 5.3
 TRANSIENT = ("Pending", "Starting", "Stopping")
 STATUSES = ("Pending", "Running", "Starting", "Stopping", "Stopped")
+
+
+def not_enough_private_ips() -> ApiError:
+    """RunInstances/CreateInstance error table (reference 9.1)."""
+    return ApiError("QuotaExceeded.PrivateIpAddress", "Don't have enough private IPs in this switch", 400)
 
 
 def minute_time(ts: float | None) -> str:
@@ -241,21 +247,38 @@ class Store:
 
     # ------------------------------------------------------------------- IPs
     def allocate_private_ip(self, vsw: dict[str, Any], wanted: str | None = None) -> str:
+        """A free address of the vSwitch (``wanted`` if given, already checked by the caller).
+
+        Random probing first (cheap while the vSwitch has room); when that keeps hitting used
+        addresses, one scan of the vSwitch range from a random start.  Cost is bounded by the
+        vSwitch size, never by the number of instances in the store.  A full vSwitch answers the
+        RunInstances code (callers check :meth:`vswitch_free_ips` first, so this is a backstop).
+        """
         used = self.private_ips.setdefault(vsw["VSwitchId"], set())
         if wanted:
             used.add(wanted)
             return wanted
+        if self.vswitch_free_ips(vsw) <= 0:
+            raise not_enough_private_ips()
         net = ipaddress.ip_network(vsw["CidrBlock"])
         # Alibaba Cloud reserves the first three and the last address of a vSwitch CIDR.
         first, last = int(net.network_address) + 3, int(net.broadcast_address) - 1
-        for _ in range(1000):
+        for _ in range(64):
             candidate = str(ipaddress.ip_address(self._rng.randint(first, last)))
             if candidate not in used:
                 used.add(candidate)
                 return candidate
-        raise RuntimeError("vSwitch address space exhausted")
+        span = last - first + 1
+        start = self._rng.randrange(span)
+        for offset in range(span):
+            candidate = str(ipaddress.ip_address(first + (start + offset) % span))
+            if candidate not in used:
+                used.add(candidate)
+                return candidate
+        raise not_enough_private_ips()
 
     def vswitch_free_ips(self, vsw: dict[str, Any]) -> int:
+        """Free addresses of a vSwitch (its AvailableIpAddressCount): O(1), a set size."""
         size = ipaddress.ip_network(vsw["CidrBlock"]).num_addresses - 4
         return max(0, size - len(self.private_ips.get(vsw["VSwitchId"], ())))
 

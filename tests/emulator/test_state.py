@@ -314,7 +314,6 @@ def test_create_options_private_ip_hostnames_suffix_spot(store):
         ({"SpotStrategy": "SpotWithPriceLimit"}, "InvalidSpotPriceLimit"),
         ({"SpotDuration": "7", "SpotStrategy": "SpotAsPriceGo"}, "InvalidSpotDuration"),
         ({"IoOptimized": "maybe"}, "InvalidIoOptimizedValue.ValueNotSupported"),
-        ({"InternetMaxBandwidthOut": "5", "InternetMaxBandwidthIn": "11"}, "InvalidParameter"),
         ({"DataDisk.1.Size": "40", "DataDisk.1.SnapshotId": "s-1"}, "InvalidSnapshotId.NotFound"),
         (
             {"InstanceChargeType": "PrePaid", "Period": "1", "AutoReleaseTime": "2099-01-01T00:00:00Z"},

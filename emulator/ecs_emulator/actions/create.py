@@ -11,8 +11,9 @@ import time
 from typing import Any
 
 from ..errors import ApiError, dry_run_passed, invalid_parameter
+from ..params import parse_int
 from ..registry import Call, action
-from ..state import add_period
+from ..state import add_period, not_enough_private_ips
 from . import common
 
 DISK_CATEGORIES = ("cloud", "cloud_efficiency", "cloud_ssd", "cloud_essd", "cloud_auto", "cloud_essd_entry")
@@ -210,8 +211,7 @@ def _internet(call: Call) -> dict[str, Any]:
     )
     out = p.int("InternetMaxBandwidthOut", 0, minimum=0, maximum=100)
     assert out is not None
-    ceiling = 10 if out <= 10 else out
-    bw_in = p.int("InternetMaxBandwidthIn", ceiling, minimum=1, maximum=max(ceiling, 10))
+    bw_in = bandwidth_in(call, out)
     io = common.enum_or(
         call,
         "IoOptimized",
@@ -226,6 +226,21 @@ def _internet(call: Call) -> dict[str, Any]:
         "InternetMaxBandwidthIn": bw_in,
         "IoOptimized": io == "optimized",
     }
+
+
+def bandwidth_in(call: Call, out: int, current: int | None = None) -> int:
+    """InternetMaxBandwidthIn: documented range 1-10 (Out <= 10) or 1-Out, default the top of it.
+
+    Reference 8.10: a value outside the range is accepted and has no effect (the default, or the
+    instance's ``current`` value on a modification, is kept).  A value that is not an integer at
+    all is still InvalidParameter.
+    """
+    ceiling = 10 if out <= 10 else out
+    default = ceiling if current is None else current
+    value = call.params.int("InternetMaxBandwidthIn", None, minimum=-(2**31))
+    if value is None:
+        return default
+    return value if 1 <= value <= ceiling else default
 
 
 def _performance_level(value: str | None, category: str, label: str) -> str:
@@ -245,9 +260,10 @@ def _performance_level(value: str | None, category: str, label: str) -> str:
 def _int_or(value: str | None, error: ApiError) -> int | None:
     if value in (None, ""):
         return None
-    if not re.fullmatch(r"\d+", str(value)):
+    number = parse_int(value, minimum=0)
+    if number is None:
         raise error
-    return int(value)
+    return number
 
 
 def _system_disk(call: Call, image: dict[str, Any]) -> dict[str, Any]:
@@ -482,6 +498,11 @@ def build_plan(call: Call, run: bool) -> dict[str, Any]:
     plan["private_ips"] = _private_ip(call, vsw, amount)
     if sold_out(call, vsw["ZoneId"], itype["InstanceTypeId"]):
         raise no_stock()
+    free = call.store.vswitch_free_ips(vsw)  # O(1): a full vSwitch fails before anything is created
+    if free < amount:
+        if min_amount is None or free < min_amount or plan["private_ips"]:
+            raise not_enough_private_ips()
+        plan["Amount"] = amount = free  # MinAmount: create as many as the vSwitch allows (reference 9.1)
     plan["price"] = _trade_price(call, plan)
     if charge_type == "PrePaid" and plan["price"] > call.store.balance:
         raise not_enough_balance()

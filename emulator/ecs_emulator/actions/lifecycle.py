@@ -65,12 +65,16 @@ def _stopped_mode(call: Call) -> str | None:
 def check_stop(call: Call, inst: dict[str, Any]) -> None:
     check_locks(inst)
     _require(inst, "Running")
-    if _stopped_mode(call) == "StopCharging" and inst["InstanceChargeType"] == "PrePaid":
-        raise ApiError("InvalidInstanceId.NotSupport", "Pre pay instance does not support this operation.", 403)
+    _stopped_mode(call)  # a value outside the enum is still InvalidParameter
 
 
 def apply_stop(call: Call, inst: dict[str, Any]) -> None:
-    inst["_stop_mode"] = _stopped_mode(call) or "KeepCharging"
+    mode = _stopped_mode(call) or "KeepCharging"
+    if mode == "StopCharging" and inst["InstanceChargeType"] == "PrePaid":
+        # Reference 8.10: economical mode is not supported for subscription instances; the call does
+        # not fail, the instance stops in KeepCharging mode.
+        mode = "KeepCharging"
+    inst["_stop_mode"] = mode
     call.store.schedule(inst, ["Stopping", "Stopped"], call.now)
 
 

@@ -135,7 +135,7 @@ def _tag_filters(call: Call) -> tuple[list[tuple[str, str | None]], list[tuple[s
             raise ApiError("InvalidParameter.TagValue", "The specified parameter Tag.N.Value requires Tag.N.Key.", 400)
         exact.append((row["Key"], row.get("Value")))
     fuzzy = []
-    for row in call.params.struct_list("TagFilter"):
+    for row in call.params.struct_list("TagFilter", lists=("TagValues",)):
         values = row.get("TagValues") or []
         fuzzy.append((row.get("TagKey", ""), values if isinstance(values, list) else [values]))
     return exact, fuzzy
