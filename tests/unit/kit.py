@@ -12,17 +12,53 @@ really makes (shared specs merged in), and ansible-core's own
 default or None. A value the module would reject (unknown option, wrong type,
 bad choice, a failed required_if...) fails the test, so no test can pass on
 parameters the module never sees.
+
+``patch_module_args`` and ``trust_as_template`` are ansible-core's own (2.19+),
+with stand-ins for the older ansible-core that ``requires_ansible`` still
+admits (2.16: no ``ansible.module_utils.testing``, no data tagging).
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import inspect
+import json
+from collections.abc import Iterator
 from typing import Any
 from unittest import mock
 
+from ansible.module_utils import basic
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+try:  # ansible-core >= 2.19
+    from ansible.module_utils.testing import patch_module_args
+except ImportError:  # ansible-core 2.16 - 2.18
+
+    @contextlib.contextmanager
+    def patch_module_args(args: dict[str, Any] | None = None) -> Iterator[None]:
+        """Expose ``args`` to the AnsibleModule instances created within this context (as ansible-core's tests do)."""
+        if not isinstance(args, (dict, type(None))):
+            raise TypeError("The `args` arg must be a dict or None.")
+        args = dict(args or {})
+        args.setdefault("_ansible_remote_tmp", "/tmp")
+        args.setdefault("_ansible_keep_remote_files", False)
+        payload = json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode("utf-8")
+        with mock.patch.object(basic, "_ANSIBLE_ARGS", payload):
+            yield
+
+
+try:  # ansible-core >= 2.19: data tagging, only trusted strings are templated
+    from ansible.template import trust_as_template
+except ImportError:  # before 2.19 every string is a template already
+
+    def trust_as_template(value: Any) -> Any:
+        """``value`` unchanged: ansible-core before 2.19 has no untrusted strings."""
+        return value
+
+
+__all__ = ["FakeClock", "module_params", "module_spec", "patch_module_args", "spec_params", "trust_as_template"]
 
 # The AnsibleModule arguments that ArgumentSpecValidator checks too.
 CHECKS = ("mutually_exclusive", "required_together", "required_one_of", "required_if", "required_by")

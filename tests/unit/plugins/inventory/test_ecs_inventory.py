@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from ansible.inventory.data import InventoryData
 from ansible.parsing.dataloader import DataLoader
-from ansible.template import Templar, trust_as_template
+from ansible.template import Templar
 
 from ansible_collections.alicloud.ecs.plugins.inventory.ecs import InventoryModule
 from ansible_collections.alicloud.ecs.plugins.module_utils._transform import normalize_instances
@@ -16,6 +16,7 @@ from ansible_collections.alicloud.ecs.plugins.plugin_utils._inventory import (
     regions_to_query,
     validate_hostnames,
 )
+from ansible_collections.alicloud.ecs.tests.unit.kit import trust_as_template
 
 
 def raw_instance(instance_id, name, zone="cn-beijing-h", public=None, private="172.16.0.10", tags=None, status="Running"):

@@ -68,8 +68,10 @@ def test_tag_values_are_converted_once_the_same_way(value, text):
     assert tags_to_api({1: "one"}) == {"1": "one"} and tags_to_api({True: "yes"}) == {"true": "yes"}
 
 
-@pytest.mark.parametrize("tags,fragment", [({"k": [1]}, "tag 'k' has a list value"), ({"k": {"a": 1}}, "dict value"),
-                                          ({None: "v"}, "empty key"), ({" ": "v"}, "empty key"), (["k"], "must be a dictionary")])
+@pytest.mark.parametrize("tags,fragment", [
+    ({"k": [1]}, "tag 'k' has a list value"), ({"k": {"a": 1}}, "dict value"),
+    ({None: "v"}, "empty key"), ({" ": "v"}, "empty key"), (["k"], "must be a dictionary"),
+])
 def test_tags_the_api_cannot_store_are_refused(tags, fragment):
     from ansible_collections.alicloud.ecs.plugins.module_utils._transform import TagError, tags_to_api
 

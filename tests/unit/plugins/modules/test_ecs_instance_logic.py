@@ -161,8 +161,8 @@ def test_a_replayed_token_whose_instances_left_the_identity_is_not_adopted(cloud
     result, _unused = run(cloud, count=1)
     assert old not in result["instance_ids"] and len(result["instance_ids"]) == 1
     assert old not in result["created_ids"] and len(result["created_ids"]) == 1
-    touched = [p for a, p in cloud.calls if a in ("ModifyInstanceAttribute", "StartInstances", "StopInstances",
-                                                   "TagResources", "DeleteInstances") and old in str(p)]
+    mutating = ("ModifyInstanceAttribute", "StartInstances", "StopInstances", "TagResources", "DeleteInstances")
+    touched = [p for a, p in cloud.calls if a in mutating and old in str(p)]
     assert touched == []
     assert cloud.instances[old]["InstanceName"] == "web-retired"
     assert cloud.replays("RunInstances") == 1  # the old token replayed the renamed instance, then a linked one created
@@ -242,7 +242,7 @@ def test_an_absent_rerun_that_still_sees_released_instances_is_not_a_change(cloc
 def test_an_instance_that_disappears_during_a_wait_fails_it_naming_it(clock):
     cloud = FakeEcs(clock=clock)
     run(cloud, count=1, state="stopped")
-    (instance_id,) = cloud.instances
+    (instance_id,) = list(cloud.instances)
     original = cloud.do_StartInstances
 
     def start_then_vanish(params):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.alicloud.ecs.plugins.module_utils import _module
 from ansible_collections.alicloud.ecs.plugins.module_utils._errors import EcsApiError
 from ansible_collections.alicloud.ecs.plugins.modules import ecs_instance
+from ansible_collections.alicloud.ecs.tests.unit.kit import patch_module_args
 
 from .fake_ecs import FakeEcs
 
