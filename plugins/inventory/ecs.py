@@ -69,10 +69,11 @@ seealso:
 """
 
 EXAMPLES = r"""
+# Each example is a separate inventory file.
+
 # ecs.yml: every instance of the configured region (credentials from the environment)
 plugin: alicloud.ecs.ecs
 
----
 # prod.ecs.yml: running production instances of two regions, named by name, grouped by tag and zone
 plugin: alicloud.ecs.ecs
 regions:
@@ -94,8 +95,7 @@ groups:
 compose:
   ansible_host: ecs_private_ip
 
----
-# Credentials from a vault, host names from a template, cached for an hour
+# vault.ecs.yml: credentials from a vault, host names from a template, cached for an hour
 plugin: alicloud.ecs.ecs
 access_key: "{{ vault_alicloud_access_key }}"
 secret_key: "{{ vault_alicloud_secret_key }}"

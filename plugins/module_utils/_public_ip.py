@@ -15,7 +15,7 @@ import time
 from typing import Any, Callable
 
 from ansible_collections.alicloud.ecs.plugins.module_utils import _ecs as ecs
-from ansible_collections.alicloud.ecs.plugins.module_utils._errors import EcsApiError, EcsConfigError, EcsError
+from ansible_collections.alicloud.ecs.plugins.module_utils._errors import EcsApiError, EcsConfigError
 from ansible_collections.alicloud.ecs.plugins.module_utils._retries import is_ambiguous
 from ansible_collections.alicloud.ecs.plugins.module_utils._transform import normalize_instance
 from ansible_collections.alicloud.ecs.plugins.module_utils._waiters import TRANSITIONAL_STATUSES, InstanceWaiter

@@ -19,6 +19,7 @@ with these.  Two kinds of transient failure are told apart:
 
 from __future__ import annotations
 
+import math
 import random
 
 # Codes that mean "not processed, try again later" -- safe for every call.
@@ -60,7 +61,7 @@ def parse_retry_after(value: str | None) -> float | None:
         number = float(value) if value is not None else None
     except ValueError:
         return None
-    if number is None or not number > 0 or number == float("inf"):
+    if number is None or not math.isfinite(number) or number <= 0:
         return None
     return number / 1000.0
 
