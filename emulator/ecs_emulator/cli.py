@@ -14,20 +14,20 @@ import time
 from typing import Any
 
 from .auth import DEFAULT_CREDENTIALS, CredentialTable
-from .config import CONSISTENCY_PROFILES, default_config, merge_config
+from .config import CONSISTENCY_PROFILES, DELAY_KEYS, default_config, merge_config
 
 STATES = ("Pending", "Starting", "Stopping")
 
 
 def parse_delays(text: str) -> dict[str, float]:
-    """``fast`` (all 0), ``P,S,T`` (Pending,Starting,Stopping) or ``Pending=1,Stopping=0.5``."""
+    """``fast`` (every delay 0), ``P,S,T`` (Pending,Starting,Stopping) or ``Pending=1,Associating=0.5``."""
     if text.strip().lower() in ("fast", "zero", "0"):
-        return {state: 0.0 for state in STATES}
+        return {state: 0.0 for state in DELAY_KEYS}
     parts = [p.strip() for p in text.split(",") if p.strip()]
     try:
         if all("=" in p for p in parts):
             named = dict(p.split("=", 1) for p in parts)
-            lookup = {s.lower(): s for s in STATES}
+            lookup = {s.lower(): s for s in DELAY_KEYS}
             if any(name.strip().lower() not in lookup for name in named):
                 raise ValueError
             return {lookup[n.strip().lower()]: float(v) for n, v in named.items()}

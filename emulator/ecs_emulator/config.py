@@ -25,8 +25,17 @@ CONSISTENCY_PROFILES: dict[str, dict[str, Any]] = {
 }
 
 DEFAULT_CONFIG: dict[str, Any] = {
-    # Seconds an instance stays in each transient state (0 allowed).
-    "delays": {"Pending": 1.0, "Starting": 2.0, "Stopping": 1.0},
+    # Seconds an instance stays in each transient state (0 allowed); an EIP in Associating /
+    # Unassociating; SpecChange: until an asynchronous instance type change (ModifyPrepayInstanceSpec,
+    # ModifyInstanceSpec with Async=true) shows in reads (the doc says 5 to 10 seconds).
+    "delays": {
+        "Pending": 1.0,
+        "Starting": 2.0,
+        "Stopping": 1.0,
+        "Associating": 1.0,
+        "Unassociating": 1.0,
+        "SpecChange": 5.0,
+    },
     # When a delay is non-zero, show a transient state to at least one
     # describe call before moving on (reference 8.1: pollers see it once).
     "observe_transients": True,
@@ -63,9 +72,20 @@ DEFAULT_CONFIG: dict[str, Any] = {
     # MissingParameter "VSwitchId" like the VPC-only real service; True picks the
     # security group's VPC vSwitch in ZoneId (or its first zone), like classic scripts expect.
     "implicit_vswitch": False,
+    # RunInstances/CreateInstance/ReplaceSystemDisk check KeyPairName against the key pairs of the
+    # region (InvalidKeyPairName.NotFound); False accepts any 2-128 character name, as before key pairs existed.
+    "check_key_pairs": True,
+    # CNY per Mbit/s and month of subscription bandwidth: PayByBandwidth upgrades of PrePaid instances
+    # (ModifyInstanceNetworkSpec) and PrePaid EIPs (AllocateEipAddress).  Not in the seed prices.
+    "bandwidth_price_monthly": 23.0,
+    # EIPs per region and account (AllocateEipAddress QuotaExceeded.Eip); the default quota is 20.
+    "eip_quota": 20,
     # One log line per API call on stderr.
     "log_calls": True,
 }
+
+
+DELAY_KEYS = tuple(DEFAULT_CONFIG["delays"])
 
 
 class ConfigError(ValueError):
@@ -111,9 +131,9 @@ def _string_list(value: Any, name: str) -> list[str]:
 def _delays(value: Any, name: str) -> dict[str, float]:
     if not isinstance(value, dict):
         raise ConfigError(f"{name} must be an object of state -> seconds, got {value!r}")
-    unknown = sorted(set(value) - {"Pending", "Starting", "Stopping"})
+    unknown = sorted(set(value) - set(DELAY_KEYS))
     if unknown:
-        raise ConfigError(f"{name}: unknown states {', '.join(map(str, unknown))} (use Pending, Starting, Stopping)")
+        raise ConfigError(f"{name}: unknown states {', '.join(map(str, unknown))} (use {', '.join(DELAY_KEYS)})")
     for state, seconds in value.items():
         _number(seconds, f"{name}.{state}")
     return value
@@ -165,6 +185,9 @@ SCHEMA: dict[str, Callable[[Any, str], Any]] = {
     "no_stock": _string_list,
     "untagged_tags_form": _choice("omit", "empty"),
     "implicit_vswitch": _boolean,
+    "check_key_pairs": _boolean,
+    "bandwidth_price_monthly": lambda v, n: _number(v, n),
+    "eip_quota": lambda v, n: _integer(v, n),
     "log_calls": _boolean,
 }
 

@@ -13,9 +13,12 @@ from __future__ import annotations
 import calendar
 import copy
 import json
+import random
 import time
 from pathlib import Path
 from typing import Any
+
+from . import sshkeys
 
 SEED_FILE = Path(__file__).parent / "data" / "seed.json"
 
@@ -27,6 +30,7 @@ _LIST_KEYS = {
     "vpcs": "VpcId",
     "vswitches": "VSwitchId",
     "security_groups": "SecurityGroupId",
+    "key_pairs": "KeyPairName",
 }
 
 
@@ -45,7 +49,8 @@ def load_raw(seed_files: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         for key, id_key in _LIST_KEYS.items():
             for entry in data.get(key, []):
-                merged[key][entry[id_key]] = entry
+                ident = f"{entry.get('RegionId')}/{entry[id_key]}" if key == "key_pairs" else entry[id_key]
+                merged[key][ident] = entry
         merged["default_network"].update(data.get("default_network", {}))
         merged["account"].update(data.get("account", {}))
     return merged
@@ -61,6 +66,11 @@ def default_ids(region: dict[str, Any]) -> dict[str, Any]:
     return {
         "vpc": f"vpc-{prefix}emudefault",
         "sg": f"sg-{prefix}emudefault",
+        "sg_web": f"sg-{prefix}emuweb",
+        "sg_db": f"sg-{prefix}emudb",
+        "other_vpc": f"vpc-{prefix}emuother",
+        "other_vswitch": f"vsw-{prefix}emuother{region['zones'][0][-1]}",
+        "other_sg": f"sg-{prefix}emuother",
         "vrouter": f"vrt-{prefix}emudefault",
         "route_table": f"vtb-{prefix}emudefault",
         "vswitches": {zone: f"vsw-{prefix}emudefault{zone[-1]}" for zone in region["zones"]},
@@ -83,6 +93,23 @@ class Catalog:
             k: _instance_type_defaults(v) for k, v in raw["instance_types"].items()
         }
         self.vpcs, self.vswitches, self.security_groups = self._network(raw)
+        self.key_pairs = self._key_pairs(raw)
+
+    def _key_pairs(self, raw: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        """One key pair ``DEFAULT_KEY_PAIR`` per region (README), plus ``key_pairs`` of seed files."""
+        created = parse_time(self.default_network.get("creation_time", "2024-03-01T08:00:00Z"))
+        pairs: dict[str, dict[str, Any]] = {}
+        for region_id in self.regions:
+            rng = random.Random(f"key-pair:{region_id}")
+            pairs[key_pair_key(region_id, DEFAULT_KEY_PAIR)] = key_pair_record(
+                region_id, DEFAULT_KEY_PAIR, sshkeys.dummy_public_key(rng, "emulator"), created, rng
+            )
+        for entry in raw["key_pairs"].values():
+            rng = random.Random(f"key-pair:{entry['RegionId']}:{entry['KeyPairName']}")
+            body = entry.get("PublicKeyBody") or sshkeys.dummy_public_key(rng)
+            record = key_pair_record(entry["RegionId"], entry["KeyPairName"], body, created, rng)
+            pairs[key_pair_key(entry["RegionId"], entry["KeyPairName"])] = record
+        return pairs
 
     def _add_region(self, region: dict[str, Any]) -> None:
         region = copy.deepcopy(region)
@@ -117,6 +144,7 @@ class Catalog:
             groups[ids["sg"]] = _security_group(
                 ids["sg"], ids["vpc"], region_id, created, net.get("security_group_rules", [])
             )
+            _catalog_extra_network(self, ids, region_id, region, created, vpcs, vswitches, groups)
         for vpc in raw["vpcs"].values():
             vpcs[vpc["VpcId"]] = _vpc(
                 vpc["VpcId"],
@@ -151,6 +179,67 @@ class Catalog:
         for vsw in vswitches.values():
             vpcs[vsw["VpcId"]]["VSwitchIds"].append(vsw["VSwitchId"])
         return vpcs, vswitches, groups
+
+
+def _catalog_extra_network(self, ids, region_id, region, created, vpcs, vswitches, groups) -> None:
+        """Two more groups in the default VPC and a second VPC (README "Seed ids"), so that
+        security-group changes and VPC mismatches can be tested without an extra seed file."""
+        net = self.default_network
+        for key, name, rules in (
+            ("sg_web", "emulator-web", net.get("web_security_group_rules", [])),
+            ("sg_db", "emulator-db", net.get("db_security_group_rules", [])),
+        ):
+            group = _security_group(ids[key], ids["vpc"], region_id, created, rules)
+            group.update(SecurityGroupName=name, Description=f"Emulator seed group {name}.")
+            groups[ids[key]] = group
+        other = net.get("other_vpc", {})
+        vpcs[ids["other_vpc"]] = _vpc(
+            ids["other_vpc"],
+            region_id,
+            other.get("vpc_cidr", "192.168.0.0/16"),
+            False,
+            created,
+            "vrt-" + ids["other_vpc"][4:],
+            "vtb-" + ids["other_vpc"][4:],
+            "emulator-other",
+            "A second VPC of the emulator seed.",
+        )
+        vswitches[ids["other_vswitch"]] = _vswitch(
+            ids["other_vswitch"],
+            ids["other_vpc"],
+            region_id,
+            region["zones"][0],
+            other.get("vswitch_cidr", "192.168.0.0/24"),
+            False,
+            created,
+            "emulator-other",
+        )
+        group = _security_group(ids["other_sg"], ids["other_vpc"], region_id, created, [])
+        group.update(SecurityGroupName="emulator-other", Description="Emulator seed group of the second VPC.")
+        groups[ids["other_sg"]] = group
+
+
+DEFAULT_KEY_PAIR = "emulator-keypair"
+
+
+def key_pair_key(region_id: str, name: str) -> str:
+    return f"{region_id}/{name}"
+
+
+def key_pair_record(region_id: str, name: str, public_key: str, created: float, rng: random.Random) -> dict:
+    blob = sshkeys.parse_public_key(public_key)
+    if blob is None:
+        raise ValueError(f"key pair {name}: not an OpenSSH public key line")
+    return {
+        "KeyPairName": name,
+        "KeyPairId": "skp-" + "".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(20)),
+        "RegionId": region_id,
+        "PublicKey": public_key.strip(),
+        "KeyPairFingerPrint": sshkeys.fingerprint(blob),
+        "CreationTs": created,
+        "ResourceGroupId": "",
+        "Tags": {},
+    }
 
 
 def _vpc(vpc_id, region_id, cidr, is_default, created, vrouter, route_table, name="", description=""):

@@ -174,6 +174,8 @@ class Store:
         self.instances: dict[str, dict[str, Any]] = {}
         self.ghosts: dict[str, dict[str, Any]] = {}
         self.disks: dict[str, dict[str, Any]] = {}
+        self.key_pairs: dict[str, dict[str, Any]] = copy.deepcopy(self.catalog.key_pairs)  # "region/name"
+        self.eips: dict[str, dict[str, Any]] = {}  # AllocationId -> EIP (VPC 2016-04-28)
         self.balance = float(self.config["account_balance"])
         self.seq = 0
         self._reindex()
@@ -185,6 +187,7 @@ class Store:
         self.public_ips: set[str] = set()
         for inst in sorted(self.instances.values(), key=lambda i: i["_seq"]):
             self._index(inst)
+        self.public_ips.update(e["IpAddress"] for e in self.eips.values())
 
     def _index(self, inst: dict[str, Any]) -> None:
         self.by_region.setdefault(inst["RegionId"], {})[inst["InstanceId"]] = None
@@ -207,6 +210,8 @@ class Store:
                 "instances": self.instances,
                 "ghosts": self.ghosts,
                 "disks": self.disks,
+                "key_pairs": self.key_pairs,
+                "eips": self.eips,
                 "balance": self.balance,
                 "seq": self.seq,
             }
@@ -216,8 +221,9 @@ class Store:
             data = copy.deepcopy(data)
             self.config = merge_config(default_config(), data.get("config", {}))
             self.tokens = data.get("tokens", {})
-            for name in ("vpcs", "vswitches", "security_groups", "instances", "ghosts", "disks"):
+            for name in ("vpcs", "vswitches", "security_groups", "instances", "ghosts", "disks", "eips"):
                 setattr(self, name, data.get(name, {}))
+            self.key_pairs = data.get("key_pairs", copy.deepcopy(self.catalog.key_pairs))
             self.balance = float(data.get("balance", self.config["account_balance"]))
             self.seq = int(data.get("seq", 0))
             self._reindex()
@@ -322,6 +328,7 @@ class Store:
         describes then call :meth:`mark_seen` for the instances they looked at; actions
         pass False and move on regardless.
         """
+        self._instance_events(inst, now)
         hold = self.config["observe_transients"]
         while inst["_next"]:
             delay = self.delay(inst["Status"])
@@ -334,6 +341,37 @@ class Store:
             self._enter(inst, inst["_next"].pop(0), entered)
         return self._apply_time_events(inst, now)
 
+    def _instance_events(self, inst: dict[str, Any], now: float) -> None:
+        """Timed attribute changes: an asynchronous instance type change (ModifyPrepayInstanceSpec,
+        ModifyInstanceSpec Async) lands ``delays["SpecChange"]`` after the call, rebooting a Running
+        instance when RebootWhenFinished asked for it; a temporary bandwidth upgrade
+        (ModifyInstanceNetworkSpec StartTime/EndTime) applies and ends on time."""
+        change = inst.get("_spec_change")
+        if change and now >= change["due"]:
+            inst["_spec_change"] = None
+            inst["InstanceType"] = change["InstanceType"]
+            self.snapshot(inst, change["due"])
+            if change.get("reboot") and inst["Status"] == "Running" and not inst["_next"]:
+                self._enter(inst, "Starting", change["due"])
+                inst["_next"] = ["Running"]
+        temporary = inst.get("_temporary_bandwidth")
+        if temporary:
+            if not temporary.get("applied") and now >= temporary["start"]:
+                temporary["applied"] = True
+                inst["InternetMaxBandwidthOut"] = temporary["out"]
+                self.snapshot(inst, temporary["start"])
+            if now >= temporary["end"]:
+                inst["_temporary_bandwidth"] = None
+                inst["InternetMaxBandwidthOut"] = temporary["base"]
+                self.snapshot(inst, temporary["end"])
+
+    def advance_eip(self, eip: dict[str, Any], now: float) -> dict[str, Any]:
+        """Associating -> InUse, Unassociating -> Available after ``delays[state]`` (lazy, like instances)."""
+        while eip["_next"] and now >= eip["_since"] + self.delay(eip["Status"]):
+            eip["_since"] += self.delay(eip["Status"])
+            eip["Status"] = eip["_next"].pop(0)
+        return eip
+
     @staticmethod
     def mark_seen(inst: dict[str, Any], now: float) -> None:
         """A describe call showed ``inst``: a held transient state may now move on."""
@@ -344,12 +382,27 @@ class Store:
         # Reference 8.6: an expired subscription is stopped with a `financial` lock.
         expired = inst["ExpiredTs"]
         if inst["InstanceChargeType"] == "PrePaid" and expired is not None and now >= expired:
+            expired = self._auto_renew(inst, now)
+        if inst["InstanceChargeType"] == "PrePaid" and expired is not None and now >= expired:
             if "financial" not in inst["Locks"]:
                 inst["Locks"].append("financial")
                 inst["_next"] = []
                 self._enter(inst, "Stopped", expired)
         release = inst.get("AutoReleaseTs")
         return release is None or now < release
+
+    def _auto_renew(self, inst: dict[str, Any], now: float) -> float:
+        """RenewalStatus AutoRenewal (ModifyInstanceAutoRenewAttribute): at expiry the subscription is
+        renewed by its Duration while the balance pays for it; otherwise it expires (reference 8.6)."""
+        renew = inst.get("AutoRenewAttribute") or {}
+        while renew.get("RenewalStatus") == "AutoRenewal" and now >= inst["ExpiredTs"] and renew.get("Duration"):
+            price = self.price(inst["InstanceType"], "PrePaid", renew["Duration"], renew["PeriodUnit"])
+            if price > self.balance:
+                break
+            self.balance = round(self.balance - price, 2)
+            inst["ExpiredTs"] = add_period(inst["ExpiredTs"], renew["Duration"], renew["PeriodUnit"])
+            self.snapshot(inst, now)
+        return inst["ExpiredTs"]
 
     def live_instances(self, ids: Iterable[str], now: float, observe: bool = False) -> list[dict[str, Any]]:
         """Advance the given instances to ``now``; auto-released ones disappear."""
@@ -386,6 +439,10 @@ class Store:
         self.by_region.get(inst["RegionId"], {}).pop(instance_id, None)
         self.private_ips.get(inst["VSwitchId"], set()).discard(inst["PrivateIpAddress"])
         self.public_ips.discard(inst["PublicIpAddress"])
+        eip = self.eips.get((inst.get("Eip") or {}).get("AllocationId", ""))
+        if eip is not None and eip["InstanceId"] == instance_id:
+            # The EIP of a released instance is disassociated and stays with the account (Available).
+            eip.update(Status="Available", InstanceId="", InstanceType="", _next=[], _since=now or eip["_since"])
         for disk_id in inst["DiskIds"]:
             disk = self.disks.get(disk_id)
             if disk is None:
@@ -424,13 +481,30 @@ def _ip_list(address: str) -> dict[str, list[str]]:
     return {"IpAddress": [address] if address else []}
 
 
-def _empty_eip() -> dict[str, Any]:
+def _eip(inst: dict[str, Any], attribute: bool = False) -> dict[str, Any]:
+    """``EipAddress`` of DescribeInstances (all empty without an EIP); DescribeInstanceAttribute has no
+    IsSupportUnassociate (reference 9.3, 9.5)."""
+    eip = inst.get("Eip") or {}
+    out = {
+        "AllocationId": eip.get("AllocationId", ""),
+        "IpAddress": eip.get("IpAddress", ""),
+        "Bandwidth": int(eip.get("Bandwidth", 0)),
+        "InternetChargeType": eip.get("InternetChargeType", ""),
+    }
+    if not attribute:
+        out["IsSupportUnassociate"] = bool(eip)
+    return out
+
+
+def renew_attribute(terms: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The auto-renewal state of a subscription (DescribeInstanceAutoRenewAttribute) from its terms."""
+    if not terms:
+        return None
+    auto = bool(terms.get("AutoRenew"))
     return {
-        "AllocationId": "",
-        "IpAddress": "",
-        "Bandwidth": 0,
-        "InternetChargeType": "",
-        "IsSupportUnassociate": False,
+        "RenewalStatus": "AutoRenewal" if auto else "Normal",
+        "Duration": int(terms.get("AutoRenewPeriod") or 1) if auto else 0,
+        "PeriodUnit": terms.get("PeriodUnit", "Month"),
     }
 
 
@@ -452,7 +526,7 @@ def render_instance(store: Store, inst: dict[str, Any]) -> dict[str, Any]:
         "InnerIpAddress": {"IpAddress": []},
         "ExpiredTime": expired,
         "ImageId": inst["ImageId"],
-        "EipAddress": _empty_eip(),
+        "EipAddress": _eip(inst),
         "HostName": inst["HostName"],
         "VlanId": "",
         "Status": inst["Status"],
@@ -571,7 +645,7 @@ def render_instance_attribute(store: Store, inst: dict[str, Any]) -> dict[str, A
             "NatIpAddress": "",
             "PrivateIpAddress": _ip_list(inst["PrivateIpAddress"]),
         },
-        "EipAddress": {"AllocationId": "", "IpAddress": "", "Bandwidth": 0, "InternetChargeType": ""},
+        "EipAddress": _eip(inst, attribute=True),
         "DedicatedHostAttribute": {"DedicatedHostId": "", "DedicatedHostName": ""},
         "OperationLocks": {"LockReason": [{"LockReason": r} for r in inst["Locks"]]},
     }

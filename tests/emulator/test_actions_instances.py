@@ -217,6 +217,7 @@ def test_user_data_round_trip(ecs: Ecs):
 @pytest.fixture
 def fleet(ecs: Ecs) -> dict[str, str]:
     sg2 = ecs.call("CreateSecurityGroup", VpcId=VPC, SecurityGroupName="extra")["SecurityGroupId"]
+    ecs.call("CreateKeyPair", KeyPairName="kp1")  # KeyPairName must name a key pair of the region
     a = ecs.run(
         InstanceName="alpha-web",
         InternetMaxBandwidthOut=1,

@@ -42,9 +42,11 @@ def test_create_and_describe_security_groups(ecs: Ecs):
         for g in ecs.call("DescribeSecurityGroups", SecurityGroupName="web-sg")["SecurityGroups"]["SecurityGroup"]
     ] == [sg]
     assert ecs.call("DescribeSecurityGroups", **{"Tag.1.Key": "env"})["TotalCount"] == 1
-    token_page = ecs.call("DescribeSecurityGroups", MaxResults=1)
+    total = len(ecs.call("DescribeSecurityGroups", PageSize=50)["SecurityGroups"]["SecurityGroup"])
+    assert total == 5  # the new one and the four seed groups of cn-hangzhou
+    token_page = ecs.call("DescribeSecurityGroups", MaxResults=total - 1)
     assert "TotalCount" not in token_page and len(token_page["NextToken"]) == 32
-    rest = ecs.call("DescribeSecurityGroups", MaxResults=1, NextToken=token_page["NextToken"])
+    rest = ecs.call("DescribeSecurityGroups", MaxResults=total - 1, NextToken=token_page["NextToken"])
     assert rest["NextToken"] == "" and len(rest["SecurityGroups"]["SecurityGroup"]) == 1
 
 
@@ -187,7 +189,7 @@ def test_join_security_group_of_another_vpc(ecs: Ecs, tmp_path):
 
 
 def test_vpc_product_describes(ecs: Ecs):
-    body = ecs.call("DescribeVpcs", product="vpc")
+    body = ecs.call("DescribeVpcs", product="vpc", IsDefault=True)
     [vpc] = body["Vpcs"]["Vpc"]
     assert (vpc["VpcId"], vpc["CidrBlock"], vpc["IsDefault"], vpc["Status"]) == (
         VPC,
@@ -209,13 +211,14 @@ def test_vpc_product_describes(ecs: Ecs):
         ecs.call("DescribeVpcs", product="vpc", RegionId="eu-central-1")["Vpcs"]["Vpc"][0]["VpcId"]
         == "vpc-gw8emudefault"
     )
-    assert ecs.call("DescribeVpcs", product="vpc", IsDefault=False)["TotalCount"] == 0
+    [other] = ecs.call("DescribeVpcs", product="vpc", IsDefault=False)["Vpcs"]["Vpc"]  # the second seed VPC
+    assert other["VpcId"] == "vpc-bp1emuother" and other["VSwitchIds"]["VSwitchId"] == ["vsw-bp1emuotherh"]
     assert_error(ecs.error("DescribeVpcs", product="vpc", RegionId="mars-1"), "InvalidRegionId.NotFound", 404)
     assert ecs.call("DescribeVSwitches", product="vpc", PageSize=51)["PageSize"] == 50  # clamped (default policy)
 
 
 def test_legacy_ecs_vpc_describes_have_reduced_shape(ecs: Ecs):
-    [vpc] = ecs.call("DescribeVpcs")["Vpcs"]["Vpc"]
+    [vpc] = ecs.call("DescribeVpcs", IsDefault=True)["Vpcs"]["Vpc"]
     assert set(vpc) == {
         "VpcId",
         "VpcName",

@@ -23,7 +23,9 @@ BANNER_RE = re.compile(r"^ECS emulator listening on http://127\.0\.0\.1:(\d+)$")
 
 
 def test_parse_delays():
-    assert cli.parse_delays("fast") == {"Pending": 0.0, "Starting": 0.0, "Stopping": 0.0}
+    assert cli.parse_delays("fast") == {
+        "Pending": 0.0, "Starting": 0.0, "Stopping": 0.0, "Associating": 0.0, "Unassociating": 0.0, "SpecChange": 0.0
+    }
     assert cli.parse_delays("1,2,0.5") == {"Pending": 1.0, "Starting": 2.0, "Stopping": 0.5}
     assert cli.parse_delays("starting=3, Stopping=0") == {"Starting": 3.0, "Stopping": 0.0}
     for bad in ("1,2", "slow", "Running=1", "a,b,c"):
@@ -112,7 +114,8 @@ def test_config_file_and_delays(tmp_path):
     with Emulator("--config", str(path), "--delays", "Starting=0.25") as emu:
         config = emu.config()
     assert config["default_format"] == "JSON"
-    assert config["delays"] == {"Pending": 5, "Starting": 0.25, "Stopping": 1.0}
+    assert config["delays"]["Pending"] == 5 and config["delays"]["Starting"] == 0.25
+    assert config["delays"]["Stopping"] == 1.0 and config["delays"]["SpecChange"] == 5.0
 
 
 def test_credentials_file(tmp_path):

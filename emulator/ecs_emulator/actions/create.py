@@ -13,7 +13,7 @@ from typing import Any
 from ..errors import ApiError, dry_run_passed, invalid_parameter
 from ..params import parse_int
 from ..registry import Call, action
-from ..state import add_period, not_enough_private_ips
+from ..state import add_period, not_enough_private_ips, renew_attribute
 from . import common
 
 DISK_CATEGORIES = ("cloud", "cloud_efficiency", "cloud_ssd", "cloud_essd", "cloud_auto", "cloud_essd_entry")
@@ -188,6 +188,8 @@ def _names(call: Call, image: dict[str, Any], amount: int, run: bool) -> dict[st
     key_pair = p.get("KeyPairName") or ""
     if key_pair and not 2 <= len(key_pair) <= 128:
         raise ApiError("InvalidKeyPairName.Malformed", 'The specified parameter "KeyPairName" is not valid.', 400)
+    if key_pair and not windows:  # ignored for Windows images (reference 9.1)
+        check_key_pair(call, p.get("RegionId") or "", key_pair)
     return {
         "InstanceName": name,
         "HostName": hostname,
@@ -197,6 +199,23 @@ def _names(call: Call, image: dict[str, Any], amount: int, run: bool) -> dict[st
         "KeyPairName": "" if windows else key_pair,
         "UniqueSuffix": bool(p.bool("UniqueSuffix", False)),
     }
+
+
+def check_key_pair(call: Call, region_id: str, name: str, status: int = 404) -> None:
+    """KeyPairName must name a key pair of the region (setting ``check_key_pairs``).
+
+    RunInstances/CreateInstance document 404 with this message; ReplaceSystemDisk 400 with
+    "The specified KeyPairName does not exist." (callers pass theirs).
+    """
+    if not call.store.config.get("check_key_pairs", True):
+        return
+    if f"{region_id}/{name}" not in call.store.key_pairs:
+        message = (
+            'The specified parameter "KeyPairName" does not exist in our records.'
+            if status == 404
+            else "The specified KeyPairName does not exist."
+        )
+        raise ApiError("InvalidKeyPairName.NotFound", message, status)
 
 
 def _internet(call: Call) -> dict[str, Any]:
@@ -591,6 +610,7 @@ def _new_instance(call: Call, plan: dict[str, Any], index: int, instance_id: str
     if terms:
         inst["ExpiredTs"] = add_period(call.now, terms["Period"], terms["PeriodUnit"])
         inst["SaleCycle"] = terms["PeriodUnit"].lower()
+        inst["AutoRenewAttribute"] = renew_attribute(terms)
     return inst
 
 

@@ -6,10 +6,11 @@ lifecycle.py  Start/Stop/Reboot/DeleteInstance(s)
 modify.py     ModifyInstanceAttribute, ModifyInstanceChargeType, AllocatePublicIpAddress
 tags.py       TagResources, UntagResources, ListTagResources
 secgroups.py  DescribeSecurityGroups, CreateSecurityGroup, AuthorizeSecurityGroup, Join/LeaveSecurityGroup
+keypairs.py   CreateKeyPair, ImportKeyPair, DescribeKeyPairs, DeleteKeyPairs
 catalog.py    DescribeRegions, DescribeZones, DescribeImages, DescribeInstanceTypes
 vpc.py        DescribeVpcs/DescribeVSwitches (VPC 2016-04-28 and the legacy ECS-version shape)
 """
 
 from __future__ import annotations
 
-from . import catalog, create, describe, lifecycle, modify, secgroups, tags  # noqa: F401
+from . import catalog, create, describe, keypairs, lifecycle, modify, secgroups, tags  # noqa: F401

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..errors import ApiError, dry_run_passed, incorrect_instance_status
 from ..registry import Call, action
-from ..state import add_period
+from ..state import add_period, renew_attribute
 from . import common
 from .create import _user_data, not_enough_balance, prepaid_terms
 from .lifecycle import check_locks
@@ -170,6 +170,7 @@ def _convert(call: Call, inst: dict[str, Any], target: str, terms: dict[str, Any
         inst["SaleCycle"] = terms["PeriodUnit"].lower()
     else:
         inst["ExpiredTs"], inst["SaleCycle"] = None, ""
+    inst["AutoRenewAttribute"] = renew_attribute(terms)
     for disk_id in inst["DiskIds"]:
         disk = call.store.disks.get(disk_id)
         if disk and (disk["Type"] == "system" or data_disks or target == "PostPaid"):

@@ -57,6 +57,8 @@ def _table(call: Call, region_id: str, resource_type: str) -> dict[str, dict[str
         # Per-resource operations do not find an instance that is not visible yet (reference 8.9).
         alive = store.region_instances(region_id, call.now, observe=True)
         return {i["InstanceId"]: i for i in alive if store.is_visible(i, call.now)}
+    if resource_type == "keypair":  # a key pair's ResourceId is its name
+        return {k["KeyPairName"]: k for k in store.key_pairs.values() if k["RegionId"] == region_id}
     source = {"disk": store.disks, "securitygroup": store.security_groups}.get(resource_type, {})
     return {k: v for k, v in source.items() if v["RegionId"] == region_id}
 
@@ -161,7 +163,12 @@ def list_tag_resources(call: Call) -> dict:
         raise common.missing_parameter("ResourceId.1")
     table = _table(call, region_id, resource_type)
     resources = [table[i] for i in ids if i in table] if ids else list(table.values())
-    id_field = {"instance": "InstanceId", "disk": "DiskId", "securitygroup": "SecurityGroupId"}.get(resource_type)
+    id_field = {
+        "instance": "InstanceId",
+        "disk": "DiskId",
+        "securitygroup": "SecurityGroupId",
+        "keypair": "KeyPairName",
+    }.get(resource_type)
     rows = [
         {"ResourceId": r[id_field], "ResourceType": resource_type, "TagKey": k, "TagValue": v}
         for r in resources
