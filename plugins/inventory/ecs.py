@@ -121,6 +121,7 @@ from ansible_collections.alicloud.ecs.plugins.module_utils._transform import nor
 from ansible_collections.alicloud.ecs.plugins.plugin_utils._inventory import (
     CREDENTIAL_OPTIONS,
     client_options,
+    deprecated_names,
     filter_options,
     host_vars,
     preferred_hostname,
@@ -140,7 +141,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         if not HAS_ALIYUN_SDK:
             raise AnsibleError("the alicloud.ecs.ecs inventory plugin needs aliyun-python-sdk-core and aliyun-python-sdk-ecs")
         self.templar.available_variables = self._vars
-        self._read_config_data(path)
+        config = self._read_config_data(path)
+        for message in deprecated_names(config or {}):
+            self.display.deprecated(message, version="2.0.0", collection_name="alicloud.ecs")
         try:
             preferences = validate_hostnames(self.get_option("hostnames"))
         except ValueError as exc:
@@ -163,18 +166,23 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def _fetch_instances(self) -> list[dict[str, Any]]:
         options = self._client_options()
-        secrets = [options.get("secret_key"), options.get("security_token")]
+        secrets = [options.get("secret_key"), options.get("security_token"), options.get("assume_role_external_id")]
         filters = filter_options(self.get_option, FILTER_SPEC)
         instances: list[dict[str, Any]] = []
+        credentials: dict[str, Any] = {}
         try:
             regions = regions_to_query(self.get_option("regions"), None)
             # With regions listed, the region option (or env) is not needed: the first one stands in.
             credentials = resolve_credentials(dict(options, region=options.get("region") or next(iter(regions), None)))
-            secrets += [credentials.get("secret_key"), credentials.get("security_token")]
+            for message in credentials["deprecations"]:
+                self.display.deprecated(message, version="2.0.0", collection_name="alicloud.ecs")
+            # One set of credentials (one AssumeRole, one metadata request) for every region's client.
             for region in regions or [credentials["region"]]:
-                client = build_client(dict(options, region=region))
+                client = build_client(dict(options, region=region), provider=credentials["provider"])
                 instances += normalize_instances(describe_filtered(client, filters))
         except EcsError as err:
+            if credentials:
+                secrets += credentials["provider"].secrets()
             raise AnsibleError(redact("alicloud.ecs.ecs inventory: %s" % failure_message(err), secrets)) from None
         return instances
 

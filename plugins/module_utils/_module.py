@@ -38,10 +38,11 @@ class EcsModule:
     def client(self) -> EcsClient:
         if self._client is None:
             info = connection_info(self.params)
-            # Secrets from the environment or a profile file are masked like no_log options.
-            for secret in (info.get("secret_key"), info.get("security_token")):
-                if secret:
-                    self.module.no_log_values.add(secret)
+            # Secrets from the environment, a profile file, STS or the metadata service (now and after
+            # each renewal of temporary credentials) are masked like no_log options.
+            info["provider"].on_secret(self.module.no_log_values.add)
+            for message in info["deprecations"]:
+                self.module.deprecate(message, version="2.0.0", collection_name="alicloud.ecs")
             if info["verify"] is False and info["protocol"] == "https":
                 self.module.warn("validate_certs is false: the TLS certificate of %s is not verified" % info["endpoint"])
             self._client = EcsClient(info)

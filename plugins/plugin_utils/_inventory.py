@@ -9,7 +9,7 @@ inventory's host variables have the shape the modules return.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 from ansible_collections.alicloud.ecs.plugins.module_utils._args import CREDENTIALS_SPEC
 
@@ -80,6 +80,16 @@ def client_options(values: dict[str, tuple[Any, str]]) -> dict[str, Any]:
             value = None
         result[name] = value
     return result
+
+
+def deprecated_names(config: Mapping[str, Any]) -> list[str]:
+    """A message for each old (alibaba.alicloud) option name used in an inventory configuration."""
+    messages = []
+    for name in CREDENTIAL_OPTIONS:
+        for alias in CREDENTIALS_SPEC[name].get("deprecated_aliases", []):
+            if alias["name"] in config:
+                messages.append("the option %s (of alibaba.alicloud) is deprecated; use %s" % (alias["name"], name))
+    return messages
 
 
 def regions_to_query(regions: Iterable[str] | None, default_region: str | None) -> list[str]:
