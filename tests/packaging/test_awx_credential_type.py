@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 
 import jinja2
@@ -14,15 +15,29 @@ from tests.packaging.support import REPO_ROOT
 CREDENTIAL_TYPE = REPO_ROOT / "extensions" / "awx" / "credential_type.yml"
 GUIDE = REPO_ROOT / "docs" / "docsite" / "rst" / "awx.rst"
 ENV_NAME = re.compile(r"\b(?:ALICLOUD|ALIBABA_CLOUD)_[A-Z0-9_]*[A-Z0-9]\b")
-# The variables DESIGN.md promises; the credential type must set them all.
+# The variables DESIGN.md promises, and those of the RAM role and the ECS instance RAM role
+# (docs/guide.md sections 2 and 8); the credential type must set them all.
 EXPECTED_ENV = {
     "ALICLOUD_ACCESS_KEY",
     "ALICLOUD_SECRET_KEY",
     "ALICLOUD_SECURITY_TOKEN",
     "ALICLOUD_REGION",
     "ALICLOUD_ECS_ENDPOINT",
+    "ALICLOUD_ASSUME_ROLE_ARN",
+    "ALICLOUD_ASSUME_ROLE_SESSION_NAME",
+    "ALICLOUD_ASSUME_ROLE_SESSION_EXPIRATION",
+    "ALICLOUD_ASSUME_ROLE_EXTERNAL_ID",
+    "ALICLOUD_ECS_ROLE_NAME",
+    "ALICLOUD_STS_ENDPOINT",
 }
-SECRET_ENV = {"ALICLOUD_SECRET_KEY", "ALICLOUD_SECURITY_TOKEN"}
+SECRET_ENV = {"ALICLOUD_SECRET_KEY", "ALICLOUD_SECURITY_TOKEN", "ALICLOUD_ASSUME_ROLE_EXTERNAL_ID"}
+# What AWX refuses to inject (awx/main/fields.py, CredentialTypeInjectorField.validate_env_var_allowed).
+AWX_ENV_BLOCKLIST = {
+    "VIRTUAL_ENV", "PATH", "PYTHONPATH", "JOB_ID", "INVENTORY_ID", "INVENTORY_SOURCE_ID", "INVENTORY_UPDATE_ID",
+    "AD_HOC_COMMAND_ID", "REST_API_URL", "REST_API_TOKEN", "MAX_EVENT_RES", "CALLBACK_QUEUE", "CALLBACK_CONNECTION",
+    "CACHE", "JOB_CALLBACK_DEBUG", "INVENTORY_HOSTVARS", "AWX_HOST", "PROJECT_REVISION", "SUPERVISOR_CONFIG_PATH",
+}
+FIELD_ID = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +72,43 @@ def test_shape(credential_type, fields):
 
 def test_injects_the_collection_environment(credential_type):
     assert set(credential_type["injectors"]["env"]) == EXPECTED_ENV
+
+
+def test_awx_accepts_the_field_ids_and_variable_names(credential_type, fields):
+    assert all(FIELD_ID.match(field_id) for field_id in fields), sorted(fields)
+    for name in credential_type["injectors"]["env"]:
+        assert not name.startswith("ANSIBLE_") and name not in AWX_ENV_BLOCKLIST, name
+
+
+def test_no_field_is_required(credential_type):
+    """An ECS instance RAM role needs no AccessKey; a RAM role ARN needs one. Neither is a required field."""
+    assert credential_type["inputs"]["required"] == []
+
+
+@pytest.mark.parametrize(
+    "field_id,option",
+    [
+        ("assume_role_arn", "assume_role_arn"),
+        ("assume_role_session_name", "assume_role_session_name"),
+        ("assume_role_duration_seconds", "assume_role_duration_seconds"),
+        ("assume_role_external_id", "assume_role_external_id"),
+        ("ecs_role_name", "ecs_role_name"),
+        ("sts_endpoint", "sts_endpoint"),
+        ("access_key", "access_key"),
+        ("region", "region"),
+    ],
+)
+def test_each_field_reaches_the_option_of_its_name(credential_type, field_id, option):
+    """The variable a field is injected as is one the collection reads for the option of the same name."""
+    injected = [name for name, template in credential_type["injectors"]["env"].items() if _variables(template) == {field_id}]
+    assert len(injected) == 1 and injected[0] in client_env_vars()[option], (field_id, injected)
+
+
+def client_env_vars() -> dict[str, tuple[str, ...]]:
+    """``ENV_VARS`` of plugins/module_utils/_client.py: the variables read for each option."""
+    tree = ast.parse((REPO_ROOT / "plugins" / "module_utils" / "_client.py").read_text())
+    node = next(n for n in tree.body if isinstance(n, ast.AnnAssign) and getattr(n.target, "id", "") == "ENV_VARS")
+    return ast.literal_eval(node.value)
 
 
 def test_every_injected_name_is_read_by_the_collection(credential_type):
