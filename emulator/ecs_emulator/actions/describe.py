@@ -109,14 +109,20 @@ def _address_filters(call: Call) -> list[Predicate]:
     for name, field in (
         ("PrivateIpAddresses", "PrivateIpAddress"),
         ("PublicIpAddresses", "PublicIpAddress"),
-        ("EipAddresses", None),
+        ("EipAddresses", "_eip_ip"),
         ("InnerIpAddresses", None),
     ):
         values = common.json_ids(call, name, 100)
         if values is not None:
             wanted = set(values)
-            preds.append(lambda i, f=field, w=wanted: f is not None and i[f] in w)
+            preds.append(lambda i, f=field, w=wanted: f is not None and _address(i, f) in w)
     return preds
+
+
+def _address(inst: dict[str, Any], field: str) -> str:
+    if field == "_eip_ip":
+        return (inst.get("Eip") or {}).get("IpAddress", "")
+    return inst[field]
 
 
 def _time_filters(call: Call) -> list[Predicate]:

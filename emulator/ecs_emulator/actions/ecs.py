@@ -6,6 +6,9 @@ lifecycle.py  Start/Stop/Reboot/DeleteInstance(s)
 modify.py     ModifyInstanceAttribute, ModifyInstanceChargeType, AllocatePublicIpAddress
 tags.py       TagResources, UntagResources, ListTagResources
 secgroups.py  DescribeSecurityGroups, CreateSecurityGroup, AuthorizeSecurityGroup, Join/LeaveSecurityGroup
+spec.py       ModifyInstanceSpec, ModifyPrepayInstanceSpec, ModifyInstanceNetworkSpec
+disks.py      ResizeDisk, ReplaceSystemDisk
+renew.py      RenewInstance, ModifyInstanceAutoRenewAttribute, DescribeInstanceAutoRenewAttribute
 keypairs.py   CreateKeyPair, ImportKeyPair, DescribeKeyPairs, DeleteKeyPairs
 catalog.py    DescribeRegions, DescribeZones, DescribeImages, DescribeInstanceTypes
 vpc.py        DescribeVpcs/DescribeVSwitches (VPC 2016-04-28 and the legacy ECS-version shape)
@@ -13,4 +16,4 @@ vpc.py        DescribeVpcs/DescribeVSwitches (VPC 2016-04-28 and the legacy ECS-
 
 from __future__ import annotations
 
-from . import catalog, create, describe, keypairs, lifecycle, modify, secgroups, tags  # noqa: F401
+from . import catalog, create, describe, disks, keypairs, lifecycle, modify, renew, secgroups, spec, tags  # noqa: F401

@@ -105,6 +105,8 @@ def allocate_public_ip_address(call: Call) -> dict:
         raise incorrect_instance_status()
     if inst["PublicIpAddress"]:
         raise ApiError("AllocatedAlready", "There is an IpAddress allocated already for the specified instance.", 403)
+    if inst.get("Eip"):  # a VPC instance with an EIP (reference 9.11)
+        raise ApiError("OperationDenied", "Specified operation is denied as your instance is in VPC.", 400)
     if inst["InternetMaxBandwidthOut"] <= 0:
         raise ApiError(
             "AllocateIpInvalidInstanceBandwidth",

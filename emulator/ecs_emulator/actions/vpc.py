@@ -1,5 +1,6 @@
 """DescribeVpcs / DescribeVSwitches: the VPC product (2016-04-28) and the legacy
-ECS-version actions with their reduced shape (reference 9.22)."""
+ECS-version actions with their reduced shape (reference 9.22).  The EIP actions of the VPC
+product are in eip.py (imported here, so that loading the VPC actions registers them)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 from ..errors import ApiError, dry_run_passed, invalid_parameter
 from ..registry import ECS_VERSION, VPC_VERSION, Call, action
 from ..state import second_time
-from . import common
+from . import common, eip  # noqa: F401  (eip: registers the EIP actions)
 
 
 def _tags_vpc(tags: dict[str, str]) -> dict[str, Any]:
