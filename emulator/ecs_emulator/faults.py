@@ -51,6 +51,7 @@ _ALLOWED_KEYS = {
     "status",
     "retry_after",
     "seconds",
+    "dry_run",
 }
 
 
@@ -71,13 +72,16 @@ class FaultRule:
     status: int | None = None
     retry_after: int | None = None
     seconds: float = 0.0
+    dry_run: bool | None = None  # match only calls with (True) or without (False) DryRun=true
     hits: int = 0
     _rng: random.Random = field(default_factory=random.Random, repr=False)
 
-    def matches(self, version: str, action: str) -> bool:
+    def matches(self, version: str, action: str, dry_run: bool = False) -> bool:
         if self.count is not None and self.count <= 0:
             return False
         if self.action not in ("*", action):
+            return False
+        if self.dry_run is not None and self.dry_run != dry_run:
             return False
         return self.version in (None, version)
 
@@ -121,6 +125,9 @@ def parse_rule(data: Any) -> FaultRule:
     rule.status = _opt_int(data, "status", minimum=100, maximum=599)
     rule.retry_after = _opt_int(data, "retry_after", minimum=0)
     rule.seconds = _opt_float(data, "seconds", 0.0, 600.0) or 0.0
+    if data.get("dry_run") is not None and not isinstance(data["dry_run"], bool):
+        raise ValueError("dry_run must be true or false")
+    rule.dry_run = data.get("dry_run")
     rule._rng = random.Random(rule.seed)
     return rule
 
@@ -184,11 +191,11 @@ class Faults:
         with self._lock:
             return [rule.describe() for rule in self._rules]
 
-    def decide(self, version: str, action: str) -> Decision:
+    def decide(self, version: str, action: str, dry_run: bool = False) -> Decision:
         decision = Decision()
         with self._lock:
             for rule in self._rules:
-                if not rule.matches(version, action):
+                if not rule.matches(version, action, dry_run):
                     continue
                 if rule.kind == "latency":
                     if rule.fire():

@@ -203,7 +203,8 @@ class App:
         return spec
 
     def _run(self, ctx: CallContext, spec: registry.ActionSpec, token: str | None) -> Reply:
-        decision = self.faults.decide(spec.version, spec.name)
+        dry_run = str(ctx.params.get("DryRun", "")).strip().lower() == "true"
+        decision = self.faults.decide(spec.version, spec.name, dry_run)
         ctx.fault = decision.label
         kind = decision.rule.kind if decision.rule is not None else None
         if kind in ("error", "reset"):

@@ -268,3 +268,23 @@ def test_old_sdk_retries_throttling_on_describe_instances(emulator, acs_client):
     with pytest.raises(ServerException) as info:
         acs_client.do_action_with_exception(DescribeInstancesRequest())
     assert info.value.get_error_code() == "Throttling.User"
+
+
+def test_a_rule_can_match_only_dry_runs_or_only_real_calls(emulator, acs_client):
+    from aliyunsdkcore.acs_exception.exceptions import ServerException
+    from aliyunsdkecs.request.v20140526.DescribeInstancesRequest import DescribeInstancesRequest
+
+    # Codes the old SDK does not retry, so the first answer is what the test sees.
+    emulator.faults([{"action": "DescribeInstances", "code": "Throttling.User", "dry_run": True, "count": 1},
+                     {"action": "DescribeInstances", "code": "Forbidden.RAM", "dry_run": False, "count": 1}])
+    real = DescribeInstancesRequest()
+    with pytest.raises(ServerException) as info:
+        acs_client.do_action_with_exception(real)
+    assert info.value.get_error_code() == "Forbidden.RAM"
+    dry = DescribeInstancesRequest()
+    dry.set_DryRun(True)
+    with pytest.raises(ServerException) as info:
+        acs_client.do_action_with_exception(dry)
+    assert info.value.get_error_code() == "Throttling.User"
+    with pytest.raises(EmulatorError, match="dry_run must be true or false"):
+        emulator.faults({"action": "*", "code": "Throttling", "dry_run": "yes"})
