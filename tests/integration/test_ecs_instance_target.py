@@ -5,11 +5,30 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from tests.helpers.ansible_cli import TARGETS, mutating_calls, target_playbook, target_vars
+from tests.helpers.ansible_cli import TARGETS, Ansible, mutating_calls, target_playbook, target_vars
+from tests.helpers.emulator import Emulator
+
+
+@pytest.fixture(scope="module")
+def realistic(collections_dir, tmp_path_factory):
+    """An emulator of its own in the realistic eventual-consistency profile (reference 8.9)."""
+    with Emulator("--quiet", "--delays", "fast", "--consistency", "realistic", "--consistency-seed", "7") as emu:
+        yield Ansible(collections_dir, emu, tmp_path_factory.mktemp("realistic"))
 
 
 @pytest.mark.smoke
 def test_target_ecs_instance(ansible, emulator, tmp_path):
+    run_target(ansible, emulator, tmp_path)
+
+
+def test_target_ecs_instance_in_the_realistic_consistency_profile(realistic, tmp_path):
+    """The same target, every idempotence assertion included, with new instances listed late, released ones
+    still listed and changes shown late."""
+    assert realistic.emu.config()["consistency"]["profile"] == "realistic"
+    run_target(realistic, realistic.emu, tmp_path)
+
+
+def run_target(ansible, emulator, tmp_path):
     extra = target_vars(emulator)
     emulator.clear_calls()
     proc = ansible.playbook(target_playbook(tmp_path, "ecs_instance"), extra_vars=extra, env=ansible.env(credentials=False))

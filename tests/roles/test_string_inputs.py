@@ -100,7 +100,7 @@ def test_provision_postpaid_with_every_input_a_string(runner, emulator, form):
         "ecs_provision_tags": as_dict(form, {"env": "test", "tier": "web"}),
         "ecs_provision_internet_max_bandwidth_out": "5",
         "ecs_provision_internet_charge_type": "PayByBandwidth",
-        "ecs_provision_key_pair_name": "test_key_pair",
+        "ecs_provision_key_pair_name": "emulator-keypair",
         "ecs_provision_password": "Test-Passw0rd",
         "ecs_provision_system_disk": as_dict(form, {"category": "cloud_essd", "size": "40",
                                                     "performance_level": "PL1"}),
@@ -127,7 +127,7 @@ def test_provision_postpaid_with_every_input_a_string(runner, emulator, form):
     assert not {"Period", "PeriodUnit", "AutoRenew", "AutoRenewPeriod"} & set(params)
     assert (params["SystemDisk.Category"], params["SystemDisk.Size"], params["SystemDisk.PerformanceLevel"]) == (
         "cloud_essd", "40", "PL1")
-    assert params["Password"] and params["KeyPairName"] == "test_key_pair"
+    assert params["Password"] and params["KeyPairName"] == "emulator-keypair"
     assert {c["access_key_id"] for c in emulator.calls()} == {key[0]}
     instances = emulator.instances()
     assert len(instances) == 2
@@ -137,7 +137,7 @@ def test_provision_postpaid_with_every_input_a_string(runner, emulator, form):
         assert tags(instance) == {"env": "test", "tier": "web"}
         assert instance["SecurityGroupIds"]["SecurityGroupId"] == [SECURITY_GROUP]
         assert instance["InternetMaxBandwidthOut"] == 5 and instance["InternetChargeType"] == "PayByBandwidth"
-        assert instance["PublicIpAddress"]["IpAddress"] and instance["KeyPairName"] == "test_key_pair"
+        assert instance["PublicIpAddress"]["IpAddress"] and instance["KeyPairName"] == "emulator-keypair"
     assert key[1] not in output(first) and "Test-Passw0rd" not in output(first)
 
     emulator.clear_calls()
