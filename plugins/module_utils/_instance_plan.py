@@ -512,6 +512,31 @@ def predict(plan: Plan, params: dict[str, Any], before: list[dict]) -> list[dict
     return after
 
 
+def reflects(plan: Plan, params: dict[str, Any], instance: dict[str, Any]) -> bool:
+    """Whether a DescribeInstances entry already shows every attribute, tag and charge change of ``plan``.
+
+    Reads lag behind changes (reference 8.9): the module reads until they show, so that what it returns,
+    and what the next task reads, is what it did.  Password and user data cannot be read back.
+    """
+    instance_id = instance["InstanceId"]
+    readable = {"InstanceName": "InstanceName", "Description": "Description", "HostName": "HostName",
+                "DeletionProtection": "DeletionProtection"}
+    for api, value in plan.modify.get(instance_id, {}).items():
+        if api in readable and instance.get(readable[api]) != value:
+            return False
+        groups = instance.get("SecurityGroupIds", {}).get("SecurityGroupId", [])
+        if api == "SecurityGroupIds" and set(groups) != set(value):
+            return False
+    tags = tags_to_dict(instance.get("Tags"))
+    if any(tags.get(k) != v for k, v in plan.tag.get(instance_id, {}).items()):
+        return False
+    if any(k in tags for k in plan.untag.get(instance_id, [])):
+        return False
+    if instance_id in plan.charge and instance.get("InstanceChargeType") != params["instance_charge_type"]:
+        return False
+    return True
+
+
 def apply_changes(plan: Plan, params: dict[str, Any], instance: dict[str, Any]) -> dict[str, Any]:
     """A normalized instance with the attribute, tag and charge changes of ``plan`` applied."""
     instance_id = instance["instance_id"]

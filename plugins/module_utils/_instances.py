@@ -40,6 +40,7 @@ from ansible_collections.alicloud.ecs.plugins.module_utils._instance_plan import
     group,
     identity,
     predict,
+    reflects,
     shape,
     summarize,
     validate,
@@ -494,10 +495,21 @@ class InstanceRunner:
                          first_delay=min(QUIET, self.params["wait_timeout"]))
 
     def read_back(self, ids: list[str], plan: Plan) -> list[dict]:
-        """The instances after the run: entries seen since the last change, the others described again;
-        changes this run made are shown even when the read lags behind them (reference 8.9)."""
+        """The instances after the run: entries seen since the last change, the others described again.
+
+        Reads lag behind changes (8.9): with ``wait``, modified instances are read until they show this
+        run's changes (at most ``visibility_timeout``), so that the result, and the next task's read, is
+        what the run did; changes a read still does not show are overlaid on it."""
         stale = [i for i in ids if (self.fresh.get(i) or {}).get("Status", "Pending") in TRANSITIONAL_STATUSES
                  or i not in self.fresh]
+        modified = [i for i in plan.modified_ids if i in ids]
+        if modified and self.params["wait"]:
+            try:
+                self.waiter.wait(modified, "listed", self.visibility, visibility=self.visibility,
+                                 predicate=lambda entry: reflects(plan, self.params, entry))
+            except EcsError:
+                pass  # still lagging: the overlay below reports what the run did
+            stale = [i for i in stale if i not in modified]
         if stale:
             self.describe(stale)
         after = normalize_instances([self.fresh[i] for i in ids if i in self.fresh])
@@ -526,4 +538,3 @@ class InstanceRunner:
         if self.mod.module._diff:
             result["diff"] = {"before": summarize(normalize_instances(before)), "after": summarize(after)}
         return result
-
