@@ -320,13 +320,20 @@ def _assume_role_settings(
     field).  Options fall back to their environment variables; a profile's
     fields only to the SDKs' session name and external id variables.
     """
+    from_environment: dict[str, str] = {}
+
     def value(name: str) -> Any:
         found = values.get(name)
         if found in (None, "") and (not profile or name in ("assume_role_session_name", "assume_role_external_id")):
             found = from_env(name, env)
+            var = next((v for v in ENV_VARS.get(name, ()) if env.get(v)), None)
+            if found not in (None, "") and var:
+                from_environment[name] = var
         return None if found in (None, "") else found
 
     def label(name: str) -> str:
+        if name in from_environment:
+            return "the %s option (environment variable %s)" % (name, from_environment[name])
         return where % names.get(name, name)
 
     arn = value("assume_role_arn")
