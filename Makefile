@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 # Newest Python >= 3.12 for .venv and .venv-lint; Python 3.11 for the oldest
-# supported ansible-core in .venv-oldest.
+# supported ansible-core (2.16, meta/runtime.yml requires_ansible) in .venv-oldest.
 PYTHON ?= $(shell scripts/find-python)
 PYTHON_OLDEST ?= $(shell scripts/find-python --oldest)
 
@@ -40,10 +40,10 @@ help:
 	@echo
 	@echo "make test-unit | test-integration | test-emulator | test-packaging | test-molecule"
 	@echo "                     one pytest suite in .venv"
-	@echo "make test-oldest     unit tests + integration smoke tests on the oldest ansible-core (.venv-oldest)"
+	@echo "make test-oldest     unit tests + smoke tests on the oldest ansible-core, 2.16 (.venv-oldest)"
 	@echo "make check           all static gates: sanity sanity-oldest lint lint-docs lint-changelog galaxy-importer typecheck"
 	@echo "make sanity          ansible-test sanity (all tests, no ignore files) on a copy of the collection"
-	@echo "make sanity-oldest   the same with the oldest supported ansible-core on Python 3.11"
+	@echo "make sanity-oldest   the same with the oldest supported ansible-core (2.16) on Python 3.11"
 	@echo "make lint            ansible-lint, production profile"
 	@echo "make lint-docs       antsibull-docs lint-collection-docs --plugin-docs"
 	@echo "make lint-changelog  antsibull-changelog lint (fragments and changelog.yaml)"
@@ -69,10 +69,11 @@ $(LINT_STAMP): requirements-lint.txt
 	touch $(LINT_STAMP)
 
 # Python 3.11 is on every machine of this kind (pyenv): missing means broken.
+# --clear: a change of ansible-core (e.g. down to 2.16) leaves nothing of the old one.
 $(OLDEST_STAMP): requirements.txt requirements-test.txt requirements-oldest.txt emulator/pyproject.toml
 	@test -n "$(PYTHON_OLDEST)" || { echo "no Python 3.11 found for the oldest supported ansible-core" \
 		"(scripts/find-python --oldest looks on PATH and in pyenv): install it, e.g. pyenv install 3.11" >&2; exit 1; }
-	$(PYTHON_OLDEST) -m venv $(OLDEST_VENV)
+	$(PYTHON_OLDEST) -m venv --clear $(OLDEST_VENV)
 	$(OLDEST_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(OLDEST_VENV)/bin/python -m pip install --quiet -r requirements-oldest.txt -e ./emulator
 	touch $(OLDEST_STAMP)
@@ -133,12 +134,13 @@ test-packaging: venv
 test-molecule: venv
 	$(VPY) $(PYTEST) tests/molecule
 
-# Oldest supported ansible-core: all unit tests, and the tests marked `smoke`
-# (@pytest.mark.smoke) in tests/integration and tests/packaging (the latter
-# installs the built tarball and runs a playbook by FQCN against the emulator).
+# Oldest supported ansible-core (2.16 on Python 3.11): all unit tests, and the
+# tests marked `smoke` (@pytest.mark.smoke) in tests/integration, tests/roles and
+# tests/packaging (the latter installs the built tarball and runs a playbook by
+# FQCN against the emulator).
 test-oldest: venv-oldest
 	scripts/pytest-suite $(OLDEST_VENV)/bin/python tests/unit $(XDIST)
-	$(OLDEST_VENV)/bin/python $(PYTEST) $(XDIST) -m smoke tests/integration tests/packaging
+	$(OLDEST_VENV)/bin/python $(PYTEST) $(XDIST) -m smoke tests/integration tests/roles tests/packaging
 
 # --- quality gates
 
@@ -150,8 +152,9 @@ sanity: venv
 	scripts/ansible-test-offline $(VENV) sanity --python \
 		"$$($(VPY) -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
 
-# requires_ansible allows 2.19: its validate-modules and compile/import on
-# Python 3.11 must accept the collection too.
+# requires_ansible admits 2.16 (what Automation Platform 2.5's execution
+# environments ship): its validate-modules, pylint, pep8, yamllint and
+# compile/import on Python 3.11 must accept the collection too.
 sanity-oldest: venv-oldest
 	scripts/ansible-test-offline $(OLDEST_VENV) sanity --python \
 		"$$($(OLDEST_VENV)/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
