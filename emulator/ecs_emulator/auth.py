@@ -37,6 +37,7 @@ class Credential:
     security_token: str | None = None  # set => STS credential, token required
     expiration: float | None = None  # epoch seconds; STS only
     blind_reads: bool = False  # a RAM user who may not read instances: list reads answer empty
+    role_arn: str | None = None  # temporary credentials of an assumed RAM role (identity.py)
 
     @property
     def is_sts(self) -> bool:
@@ -121,11 +122,18 @@ def _parse_expiration(value: Any) -> float | None:
     return parsed
 
 
+# Temporary credentials kept (expired ones too, so that they answer InvalidSecurityToken.Expired).
+ISSUED_LIMIT = 10_000
+
+
 class CredentialTable:
     def __init__(self, extra: list[Credential] | None = None):
         self._by_id = {c.access_key_id: c for c in DEFAULT_CREDENTIALS}
         for cred in extra or []:
             self._by_id[cred.access_key_id] = cred
+        # Issued by AssumeRole and the instance metadata service (identity.py); in memory only.
+        self._issued: dict[str, Credential] = {}
+        self._issued_lock = threading.Lock()
 
     @classmethod
     def from_file(cls, path: str | None) -> "CredentialTable":
@@ -135,7 +143,25 @@ class CredentialTable:
             return cls(parse_credentials(json.load(handle)))
 
     def get(self, access_key_id: str) -> Credential | None:
-        return self._by_id.get(access_key_id)
+        cred = self._by_id.get(access_key_id)
+        if cred is None:
+            with self._issued_lock:
+                cred = self._issued.get(access_key_id)
+        return cred
+
+    def issue(self, cred: Credential) -> None:
+        with self._issued_lock:
+            while len(self._issued) >= ISSUED_LIMIT:
+                del self._issued[next(iter(self._issued))]  # the oldest
+            self._issued[cred.access_key_id] = cred
+
+    def issued(self) -> list[Credential]:
+        with self._issued_lock:
+            return list(self._issued.values())
+
+    def clear_issued(self) -> None:
+        with self._issued_lock:
+            self._issued.clear()
 
 
 class NonceCache:

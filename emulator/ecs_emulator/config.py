@@ -82,6 +82,28 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "eip_quota": 20,
     # One log line per API call on stderr.
     "log_calls": True,
+    # STS AssumeRole (actions/sts.py): the RAM roles and who may assume them. "principals" lists
+    # AccessKeyIds, role ARNs (temporary credentials of that role may assume this one) or "*".
+    "sts_roles": [
+        {
+            "arn": "acs:ram::1234567890123456:role/emulator-admin",
+            "principals": ["LTAI5tEmulatorDefaultKey", "acs:ram::1234567890123456:role/EmulatorEcsRole"],
+            "max_session_duration": 3600,
+        },
+        {"arn": "acs:ram::1234567890123456:role/emulator-readonly", "principals": ["*"], "read_only": True,
+         "max_session_duration": 43200},
+        {"arn": "acs:ram::1234567890123456:role/emulator-external", "principals": ["LTAI5tEmulatorDefaultKey"],
+         "external_id": "emulator-external-id"},
+    ],
+    # Seconds an issued STS credential really lasts: null = DurationSeconds; a number = the smaller of the two
+    # (short-lived credentials, to test refresh and expiry).
+    "sts_credential_lifetime": None,
+    # The instance metadata service (identity.py): the RAM role attached to "this instance" ("" = none),
+    # the lifetime of its credentials, whether they are read-only, and hardened mode (token required).
+    "metadata_role": "EmulatorEcsRole",
+    "metadata_credential_lifetime": 21600,
+    "metadata_read_only": False,
+    "metadata_require_token": False,
 }
 
 
@@ -168,6 +190,40 @@ def _consistency(value: Any, name: str) -> dict[str, Any]:
     return value
 
 
+ROLE_KEYS = {"arn", "principals", "max_session_duration", "read_only", "external_id"}
+
+
+def _roles(value: Any, name: str) -> list[dict[str, Any]]:
+    if not isinstance(value, list):
+        raise ConfigError(f"{name} must be a list of roles, got {value!r}")
+    for index, role in enumerate(value):
+        where = f"{name}[{index}]"
+        if not isinstance(role, dict) or not isinstance(role.get("arn"), str) or not role["arn"]:
+            raise ConfigError(f"{where} must be an object with an arn")
+        unknown = sorted(set(role) - ROLE_KEYS)
+        if unknown:
+            raise ConfigError(f"{where}: unknown keys {', '.join(unknown)} (use {', '.join(sorted(ROLE_KEYS))})")
+        if "principals" in role:
+            _string_list(role["principals"], f"{where}.principals")
+        if "max_session_duration" in role:
+            _integer(role["max_session_duration"], f"{where}.max_session_duration", minimum=900)
+        if "read_only" in role:
+            _boolean(role["read_only"], f"{where}.read_only")
+        if role.get("external_id") is not None and not isinstance(role["external_id"], str):
+            raise ConfigError(f"{where}.external_id must be a string")
+    return value
+
+
+def _optional_seconds(value: Any, name: str) -> float | None:
+    return None if value is None else _number(value, name, minimum=1.0)
+
+
+def _string(value: Any, name: str) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f"{name} must be a string, got {value!r}")
+    return value
+
+
 SCHEMA: dict[str, Callable[[Any, str], Any]] = {
     "delays": _delays,
     "observe_transients": _boolean,
@@ -189,6 +245,12 @@ SCHEMA: dict[str, Callable[[Any, str], Any]] = {
     "bandwidth_price_monthly": lambda v, n: _number(v, n),
     "eip_quota": lambda v, n: _integer(v, n),
     "log_calls": _boolean,
+    "sts_roles": _roles,
+    "sts_credential_lifetime": _optional_seconds,
+    "metadata_role": _string,
+    "metadata_credential_lifetime": lambda v, n: _number(v, n, minimum=1.0),
+    "metadata_read_only": _boolean,
+    "metadata_require_token": _boolean,
 }
 
 

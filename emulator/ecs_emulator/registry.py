@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 ECS_VERSION = "2014-05-26"
 VPC_VERSION = "2016-04-28"
+STS_VERSION = "2015-04-01"  # AssumeRole (actions/sts.py)
 
 
 @dataclass

@@ -32,12 +32,13 @@ from .auth import Authenticator, AuthRequest, AuthResult, CredentialTable
 from .errors import ApiError, missing_parameter
 from .faults import Faults, internal_error
 from .params import COMMON_PARAMS, Params
-from .registry import ECS_VERSION, VPC_VERSION, Call
+from .identity import MetadataService, describe_issued
+from .registry import ECS_VERSION, STS_VERSION, VPC_VERSION, Call
 
 MAX_BODY = 16 * 1024 * 1024
 JSON_TYPE = "application/json;charset=utf-8"
 XML_TYPE = "text/xml;charset=utf-8"
-KNOWN_VERSIONS = {ECS_VERSION: "Ecs", VPC_VERSION: "Vpc"}
+KNOWN_VERSIONS = {ECS_VERSION: "Ecs", VPC_VERSION: "Vpc", STS_VERSION: "Sts"}
 CALL_LOG_LIMIT = 100_000
 
 
@@ -146,6 +147,7 @@ class App:
     ):
         self.store = store
         self.auth = Authenticator(credentials or CredentialTable())
+        self.metadata = MetadataService(self.auth.table)  # /_emulator/metadata (identity.py)
         self.faults = Faults()
         self.state_file = state_file
         self.quiet = quiet
@@ -160,6 +162,10 @@ class App:
     # -- entry point ------------------------------------------------------
     def handle(self, req: HttpRequest) -> Reply:
         path = req.path
+        if path == "/_emulator/metadata" or path.startswith("/_emulator/metadata/"):
+            reply = self.metadata.handle(req.method, path[len("/_emulator/metadata") :], req.headers,
+                                         self.store.config, time.time())
+            return Reply(reply.status, reply.body, {"Content-Type": reply.content_type})
         if path == "/_emulator" or path.startswith("/_emulator/"):
             return self.control(req, path[len("/_emulator/") :].strip("/"))
         return self.api_call(req)
@@ -339,6 +345,7 @@ class App:
             cred.account,
             cred.access_key_id,
             ctx.now,
+            extra={"credentials": self.auth.table},  # AssumeRole issues credentials (actions/sts.py)
             blind=cred.blind_reads,
         )
         body = spec.handler(call)
@@ -420,6 +427,7 @@ class App:
             ("POST", "config"): self._c_update_config,
             ("GET", "state"): self._c_state,
             ("POST", "release"): self._c_release,
+            ("GET", "identity"): self._c_identity,
         }
         handler = routes.get((req.method, name))
         if handler is None:
@@ -476,6 +484,8 @@ class App:
             self.store.reset()
         self.faults.clear()
         self.auth.nonces.clear()
+        self.auth.table.clear_issued()
+        self.metadata.reset()
         with self._calls_lock:
             self._calls.clear()
         self.persist()
@@ -523,6 +533,11 @@ class App:
                 self.store.release(inst, now)
         self.persist()
         return json_reply(200, {"released": [i["InstanceId"] for i in found]})
+
+    def _c_identity(self, req: HttpRequest) -> Reply:
+        """Temporary credentials issued (AssumeRole, metadata; no secrets) and the metadata requests seen."""
+        now = time.time()
+        return json_reply(200, {"issued": describe_issued(self.auth.table, now), "metadata_requests": list(self.metadata.requests)})
 
     def _c_state(self, req: HttpRequest) -> Reply:
         with self.store.lock:

@@ -2,4 +2,4 @@
 
 
 def load_all() -> None:
-    from . import ecs, vpc  # noqa: F401
+    from . import ecs, sts, vpc  # noqa: F401
