@@ -80,7 +80,8 @@ class CredentialProvider:
             self._remember(credentials)
 
     def credentials(self) -> Credentials:
-        assert self._credentials is not None
+        if self._credentials is None:  # only a RefreshingProvider starts without; it fetches first
+            raise EcsConfigError("no credentials were fetched", operation="load credentials")
         return self._credentials
 
     def secrets(self) -> list[str]:
@@ -176,7 +177,7 @@ def metadata_fetcher(endpoint: str, role_name: str | None, timeout: float | None
     wait = timeout or METADATA_TIMEOUT
 
     def request(path: str, method: str = "GET", headers: dict[str, str] | None = None) -> str:
-        error: Exception | None = None
+        error: Exception = OSError("no attempt made")
         for attempt in range(METADATA_ATTEMPTS):
             if attempt:
                 sleep(1.0)
@@ -190,7 +191,6 @@ def metadata_fetcher(endpoint: str, role_name: str | None, timeout: float | None
                 error = exc
             except (urllib.error.URLError, OSError) as exc:
                 error = exc
-        assert error is not None
         raise error
 
     def token() -> str | None:
