@@ -17,6 +17,7 @@ create of that name gets fresh tokens.
 from __future__ import annotations
 
 import time
+import uuid
 from typing import Any, Callable
 
 from ansible_collections.alicloud.ecs.plugins.module_utils import _ecs as ecs
@@ -51,6 +52,7 @@ from ansible_collections.alicloud.ecs.plugins.module_utils._transform import nor
 from ansible_collections.alicloud.ecs.plugins.module_utils._waiters import QUIET, TRANSITIONAL_STATUSES, InstanceWaiter
 
 CONVERGE_ROUNDS = 3
+MARKER_ATTEMPTS = 8
 MAX_CREATE_ROUNDS = 50
 REBOOT_CONFIRM = 2 * QUIET
 RECHECK_CODES = frozenset({"IncorrectInstanceStatus", "InvalidInstanceId.NotFound"})
@@ -254,12 +256,17 @@ class InstanceRunner:
     def delete_batch(self, name: str, batch: list[str]) -> list[str]:
         """Release ``batch`` with the next release marker of ``name``; returns the ids that were already gone."""
         force = bool(self.params.get("force_release"))
-        for _attempt in range(CONVERGE_ROUNDS):
+        for _attempt in range(MARKER_ATTEMPTS):
+            token = self.markers.next_release_token(name)
+            if not self.markers.readable:
+                # Markers cannot be read (no permission, or a read kept failing): release anyway, with a
+                # token of this call only; the next create may then replay these ids and fail safely.
+                token = "ansdel-" + uuid.uuid4().hex
             try:
-                ecs.delete_instances(self.client, batch, force, self.markers.next_release_token(name))
+                ecs.delete_instances(self.client, batch, force, token)
             except EcsApiError as err:
                 if err.code == "IdempotentParameterMismatch":
-                    self.markers.advance(name)  # another run's release took this marker meanwhile
+                    self.markers.forget(name)  # another run's release took this marker meanwhile: read again
                     continue
                 if err.code != NOT_FOUND:
                     raise

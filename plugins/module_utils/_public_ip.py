@@ -4,9 +4,12 @@
 """ecs_public_ip: find one instance, wait out transitional states, AllocatePublicIpAddress once.
 
 AllocatePublicIpAddress has no ClientToken and ECS has no call to give the
-address back, so it is never repeated blindly: after an ambiguous failure
-(HTTP 5xx, timeout) or ``AllocatedAlready`` the instance is read again and the
-address it has is reported (reference 9.11).
+address back, but an instance has at most one public IP (reference 9.11): a
+second call after a lost answer either allocates (the first did not) or answers
+``AllocatedAlready`` (it did). So after an ambiguous failure (HTTP 5xx, timeout)
+the instance is read again and, when no address shows, the call is made once
+more; after ``AllocatedAlready`` the address is waited for in the listing,
+which may lag (reference 8.9), for up to ``visibility_timeout``.
 """
 
 from __future__ import annotations
@@ -15,7 +18,12 @@ import time
 from typing import Any, Callable
 
 from ansible_collections.alicloud.ecs.plugins.module_utils import _ecs as ecs
-from ansible_collections.alicloud.ecs.plugins.module_utils._errors import EcsApiError, EcsConfigError
+from ansible_collections.alicloud.ecs.plugins.module_utils._errors import (
+    EcsApiError,
+    EcsConfigError,
+    EcsVisibilityError,
+    EcsWaitTimeoutError,
+)
 from ansible_collections.alicloud.ecs.plugins.module_utils._retries import is_ambiguous
 from ansible_collections.alicloud.ecs.plugins.module_utils._transform import normalize_instance
 from ansible_collections.alicloud.ecs.plugins.module_utils._waiters import TRANSITIONAL_STATUSES, InstanceWaiter
@@ -94,18 +102,49 @@ class PublicIpRunner:
             raise EcsConfigError(NO_BANDWIDTH % instance_id, operation=what)
         if self.mod.check_mode:
             return self.result(True, None, instance)
-        changed = True
-        try:
-            address = ecs.allocate_public_ip_address(self.client, instance_id)
-        except EcsApiError as err:
-            if err.code != "AllocatedAlready" and not is_ambiguous(err.code, err.http_status):
-                raise
-            # It may have been allocated anyway (lost answer) or by someone else meanwhile: read it back.
-            changed = err.code != "AllocatedAlready"
-            if not public_address(self.describe([instance_id]).get(instance_id) or {}):
-                raise
-        after = self.describe([instance_id]).get(instance_id) or instance
+        address, changed = self.allocate(instance_id)
+        after = self.wait_for_address(instance_id, address) or instance
         return self.result(changed, public_address(after) or address, after)
+
+    def allocate(self, instance_id: str) -> tuple[str | None, bool]:
+        """(address or None when ECS says one exists already, whether this run allocated it)."""
+        try:
+            return ecs.allocate_public_ip_address(self.client, instance_id), True
+        except EcsApiError as err:
+            if err.code == "AllocatedAlready":
+                return None, False
+            if not is_ambiguous(err.code, err.http_status):
+                raise
+        # The answer was lost: the address may exist anyway. Read it back; if it does not show, ask again
+        # (a second address is impossible: that call answers AllocatedAlready if the first one took effect).
+        address = public_address(self.describe([instance_id]).get(instance_id) or {})
+        if address:
+            return address, True
+        try:
+            return ecs.allocate_public_ip_address(self.client, instance_id), True
+        except EcsApiError as err:
+            if err.code != "AllocatedAlready":
+                raise
+            return None, True
+
+    def wait_for_address(self, instance_id: str, address: str | None) -> dict[str, Any] | None:
+        """The instance once the listing shows its address (reference 8.9: it may lag), so the result and the
+        next task agree; bounded by visibility_timeout. ``address``: the one AllocatePublicIpAddress answered,
+        None when ECS answered AllocatedAlready (then not seeing it is an error)."""
+        visibility = min(self.params["visibility_timeout"], self.params["wait_timeout"])
+        try:
+            found = self.waiter.wait([instance_id], "address", visibility, predicate=lambda i: bool(public_address(i)))
+        except (EcsWaitTimeoutError, EcsVisibilityError):
+            if address:
+                return self.describe([instance_id]).get(instance_id)
+            raise EcsVisibilityError(
+                "ECS answers that instance %s has a public IP address already (AllocatedAlready), but "
+                "DescribeInstances does not show it after %ss. ECS is eventually consistent: run the task again "
+                "later, or raise visibility_timeout" % (instance_id, visibility),
+                missing=[instance_id],
+                operation="read the public IP address of instance %s" % instance_id,
+            ) from None
+        return found[instance_id]
 
     def settle(self, instance: dict[str, Any]) -> dict[str, Any]:
         """Wait out Pending/Starting/Stopping (not in check mode: nothing will be done then)."""

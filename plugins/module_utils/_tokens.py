@@ -114,6 +114,10 @@ class ReleaseMarkers:
     def next_release_token(self, name: str) -> str:
         return release_token(self.client.region, name, self.generation(name))
 
+    def forget(self, name: str) -> None:
+        """What this run knew of ``name``'s markers is out of date: the next question reads them again."""
+        self._known.pop(name, None)
+
     def advance(self, name: str) -> None:
         """The current marker of ``name`` was just used (by this run's release, or by another one's)."""
         self._known[name] = self.generation(name) + 1

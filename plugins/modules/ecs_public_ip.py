@@ -56,8 +56,10 @@ notes:
   - ECS has no API to take such an address back. It goes away when the instance is released; to keep it
     independently of the instance, convert it to an EIP (C(ConvertNatPublicIpToEip)).
   - The address works inside the guest after the next start or restart of the instance.
-  - C(AllocatePublicIpAddress) has no ClientToken. After an ambiguous failure (HTTP 5xx, timeout) the module
-    reads the instance again instead of repeating the call, and reports the address it has.
+  - C(AllocatePublicIpAddress) has no ClientToken, but an instance has at most one public IP. After an ambiguous
+    failure (HTTP 5xx, timeout) the module reads the instance again and, when no address shows, asks once more;
+    that second call answers C(AllocatedAlready) if the first one took effect. Either way the instance ends with
+    one address, which the module reports once DescribeInstances shows it (waiting up to O(visibility_timeout)).
 seealso:
   - module: alicloud.ecs.ecs_instance
   - name: AllocatePublicIpAddress

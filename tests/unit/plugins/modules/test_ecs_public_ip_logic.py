@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from ansible_collections.alicloud.ecs.plugins.module_utils._errors import EcsApiError, EcsConfigError
+from ansible_collections.alicloud.ecs.plugins.module_utils._errors import EcsApiError, EcsConfigError, EcsVisibilityError
 from ansible_collections.alicloud.ecs.plugins.module_utils._public_ip import PublicIpRunner
 from ansible_collections.alicloud.ecs.plugins.modules import ecs_public_ip
 from ansible_collections.alicloud.ecs.tests.unit.kit import FakeClock, module_params
@@ -21,6 +21,9 @@ class Ecs:
         self.calls: list[tuple[str, dict]] = []
         self.allocate_error: EcsApiError | None = None
         self.statuses: dict[str, list[str]] = {}  # statuses seen on successive describes
+        self.lost_answers = 0  # allocations that take effect but answer a 500 (the answer is lost)
+        self.refused = 0  # allocations that fail with a 503 before taking effect
+        self.lag = 0  # describes that still show no address once one is allocated (reference 8.9)
 
     def call(self, action, params, **kwargs):
         self.calls.append((action, dict(params)))
@@ -33,10 +36,23 @@ class Ecs:
             for item in items:
                 if self.statuses.get(item["InstanceId"]):
                     item["Status"] = self.statuses[item["InstanceId"]].pop(0)
-            return {"Instances": {"Instance": [dict(i) for i in items]}, "TotalCount": len(items)}
+            listed = [dict(i) for i in items]
+            if self.lag > 0 and any(i["PublicIpAddress"]["IpAddress"] for i in items):
+                self.lag -= 1
+                for item in listed:
+                    item["PublicIpAddress"] = {"IpAddress": []}
+            return {"Instances": {"Instance": listed}, "TotalCount": len(items)}
         assert action == "AllocatePublicIpAddress"
         inst = self.instances[params["InstanceId"]]
+        if self.refused:
+            self.refused -= 1
+            raise EcsApiError("ServiceUnavailable", "busy", http_status=503)
+        if inst["PublicIpAddress"]["IpAddress"]:
+            raise EcsApiError("AllocatedAlready", "There is an IpAddress allocated already", http_status=403)
         inst["PublicIpAddress"] = {"IpAddress": ["39.96.0.9"]}
+        if self.lost_answers:
+            self.lost_answers -= 1
+            raise EcsApiError("InternalError", "lost", http_status=500)
         if self.allocate_error:
             raise self.allocate_error
         return {"IpAddress": "39.96.0.9"}
@@ -144,6 +160,55 @@ def test_ambiguous_failure_or_allocated_already_reads_back(code, status, changed
     client.allocate_error = EcsApiError(code, "boom", http_status=status)
     result = run(client, instance_id="i-1")
     assert result["changed"] is changed and result["ip_address"] == "39.96.0.9"
+    assert len(client.allocations()) == 1
+
+
+def test_allocated_already_while_the_listing_lags_waits_for_the_address():
+    # An earlier run allocated it, but the listing still shows none: no error, no change, the address.
+    client = Ecs(instance("i-1", public="39.96.0.9"))
+    client.lag = 3
+    result = run(client, instance_id="i-1")
+    assert not result["changed"] and result["ip_address"] == "39.96.0.9"
+    assert result["instance"]["public_ip"] == "39.96.0.9"
+    assert len(client.allocations()) == 1
+
+
+def test_allocated_already_that_never_shows_fails_naming_the_instance():
+    client = Ecs(instance("i-1", public="39.96.0.9"))
+    client.lag = 10**6
+    with pytest.raises(EcsVisibilityError, match="i-1 has a public IP address already .AllocatedAlready.") as err:
+        run(client, instance_id="i-1", visibility_timeout=20)
+    assert err.value.missing == ["i-1"]
+
+
+def test_lost_answer_not_yet_listed_asks_again_and_gets_allocated_already():
+    client = Ecs(instance("i-1"))
+    client.lost_answers, client.lag = 1, 2
+    result = run(client, instance_id="i-1")
+    assert result["changed"] and result["ip_address"] == "39.96.0.9"
+    assert len(client.allocations()) == 2  # the second answered AllocatedAlready: still one address
+
+
+def test_refused_before_taking_effect_asks_again_and_allocates():
+    client = Ecs(instance("i-1"))
+    client.refused = 1
+    result = run(client, instance_id="i-1")
+    assert result["changed"] and result["ip_address"] == "39.96.0.9"
+    assert len(client.allocations()) == 2
+
+
+def test_two_ambiguous_failures_fail():
+    client = Ecs(instance("i-1"))
+    client.refused = 2
+    with pytest.raises(EcsApiError, match="busy"):
+        run(client, instance_id="i-1")
+
+
+def test_the_result_waits_until_the_listing_shows_the_new_address():
+    client = Ecs(instance("i-1"))
+    client.lag = 2
+    result = run(client, instance_id="i-1")
+    assert result["instance"]["public_ip"] == "39.96.0.9"
 
 
 def test_other_api_errors_propagate():
