@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: ecs_instance
 short_description: Create, start, stop, restart and release Alibaba Cloud ECS instances
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Manages a set of ECS instances selected by O(instance_ids), or by O(name) and O(tags) (all must match).
     Instances outside that set are never touched, whatever an API call hands back.
@@ -269,86 +269,375 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Two pay-as-you-go web servers, running
+# Each task below is independent; the IDs, images and networks are examples (use those of your
+# account and region). Credentials come from the environment (ALICLOUD_ACCESS_KEY, ...) unless a
+# task or module_defaults sets them.
+
+- name: Two pay-as-you-go web servers, running, with an ESSD system disk and a data disk
+  alicloud.ecs.ecs_instance:
+    name: web
+    tags:
+      env: prod
+      app: shop
+    count: 2
+    state: running
+    image_id: aliyun_3_x64_20G_alibase_20240528.vhd
+    instance_type: ecs.g7.large
+    vswitch_id: vsw-bp1s5fnvk4gn2tws03624
+    security_group_ids:
+      - sg-bp1hv7cbwl1nzhgkbpbj
+    internet_max_bandwidth_out: 10
+    key_pair_name: deploy
+    system_disk:
+      category: cloud_essd
+      performance_level: PL0
+      size: 40
+    data_disks:
+      - category: cloud_essd
+        size: 100
+        delete_with_instance: true
+
+# register -> add_host: use the new instances in a later play of the same playbook
+- name: Ensure the web servers run and keep the result
   alicloud.ecs.ecs_instance:
     name: web
     tags:
       env: prod
     count: 2
     state: running
-    image_id: ubuntu_22_04_x64_20G_alibase_20240130.vhd
-    instance_type: ecs.g6.large
+    image_id: aliyun_3_x64_20G_alibase_20240528.vhd
+    instance_type: ecs.g7.large
+    vswitch_id: vsw-bp1s5fnvk4gn2tws03624
     security_group_ids:
       - sg-bp1hv7cbwl1nzhgkbpbj
-    vswitch_id: vsw-bp1s5fnvk4gn2tws03624
     internet_max_bandwidth_out: 10
     key_pair_name: deploy
+  register: web
 
-- name: A monthly subscription instance, created stopped
+- name: Add each instance to the group web, reached on its public address
+  ansible.builtin.add_host:
+    name: "{{ item.instance_id }}"
+    groups: web
+    ansible_host: "{{ item.public_ip }}"
+    ecs_zone_id: "{{ item.zone_id }}"
+    ecs_private_ip: "{{ item.private_ip }}"
+  loop: "{{ web.instances }}"
+  loop_control:
+    label: "{{ item.instance_id }}"
+
+- name: Wait until SSH answers on the instances this run created
+  ansible.builtin.wait_for:
+    host: "{{ item.public_ip }}"
+    port: 22
+    timeout: 300
+  loop: "{{ web.instances | selectattr('instance_id', 'in', web.created_ids) }}"
+  loop_control:
+    label: "{{ item.instance_id }}"
+
+# module_defaults: credentials and region once for every module of the collection
+- name: A play whose alicloud.ecs tasks share one region and one set of keys
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  module_defaults:
+    group/alicloud.ecs.ecs:
+      region: cn-hangzhou
+      access_key: "{{ vault_alicloud_access_key }}"
+      secret_key: "{{ vault_alicloud_secret_key }}"
+  tasks:
+    - name: One build server
+      alicloud.ecs.ecs_instance:
+        name: build
+        state: running
+        image_id: aliyun_3_x64_20G_alibase_20240528.vhd
+        instance_type: ecs.c7.xlarge
+        vswitch_id: vsw-bp1s5fnvk4gn2tws03624
+        security_group_ids:
+          - sg-bp1hv7cbwl1nzhgkbpbj
+
+# Check mode and diff mode: see what a change would do; nothing is changed (creates are validated
+# with DryRun). In the diff, instances still to be created are named new-1, new-2, ...
+- name: Preview scaling web out to five instances
   alicloud.ecs.ecs_instance:
-    name: db
-    state: stopped
-    instance_charge_type: PrePaid
-    period: 1
-    period_unit: Month
-    image_id: ubuntu_22_04_x64_20G_alibase_20240130.vhd
-    instance_type: ecs.g6.xlarge
+    name: web
+    tags:
+      env: prod
+    count: 5
+    state: running
+    image_id: aliyun_3_x64_20G_alibase_20240528.vhd
+    instance_type: ecs.g7.large
+    vswitch_id: vsw-bp1s5fnvk4gn2tws03624
     security_group_ids:
       - sg-bp1hv7cbwl1nzhgkbpbj
-    vswitch_id: vsw-bp1s5fnvk4gn2tws03624
+  check_mode: true
+  diff: true
+  register: preview
 
-- name: Stop instances by ID in economical mode
+# count with remove_surplus: surplus instances are released, newest first. Without
+# remove_surplus they are kept and the task warns, naming them.
+- name: Scale web down to one instance
+  alicloud.ecs.ecs_instance:
+    name: web
+    tags:
+      env: prod
+    count: 1
+    remove_surplus: true
+
+# Subscriptions: paid up front for the period; released only after converting them (see below)
+- name: A subscription database server for three months, renewed every month
+  alicloud.ecs.ecs_instance:
+    name: db
+    tags:
+      env: prod
+    state: running
+    instance_charge_type: PrePaid
+    period: 3
+    period_unit: Month
+    auto_renew: true
+    auto_renew_period: 1
+    image_id: aliyun_3_x64_20G_alibase_20240528.vhd
+    instance_type: ecs.g7.xlarge
+    vswitch_id: vsw-bp1s5fnvk4gn2tws03624
+    security_group_ids:
+      - sg-bp1hv7cbwl1nzhgkbpbj
+
+- name: Turn existing pay-as-you-go instances into a one-week subscription
+  alicloud.ecs.ecs_instance:
+    instance_ids:
+      - i-bp67acfmxazb4ph2xxxx
+    instance_charge_type: PrePaid
+    period: 1
+    period_unit: Week
+
+# User data: plain text (the module encodes it in Base64); used by cloud-init on the first boot
+- name: A worker that installs nginx on its first boot
+  alicloud.ecs.ecs_instance:
+    name: worker
+    state: running
+    image_id: aliyun_3_x64_20G_alibase_20240528.vhd
+    instance_type: ecs.g7.large
+    vswitch_id: vsw-bp1s5fnvk4gn2tws03624
+    security_group_ids:
+      - sg-bp1hv7cbwl1nzhgkbpbj
+    user_data: |
+      #cloud-config
+      packages:
+        - nginx
+      runcmd:
+        - systemctl enable --now nginx
+
+# Stop modes: economical mode (StopCharging) stops billing vCPU and memory while stopped;
+# force_stop powers off instead of shutting down
+- name: Stop the workers in economical mode
+  alicloud.ecs.ecs_instance:
+    name: worker
+    state: stopped
+    stopped_mode: StopCharging
+
+- name: Power off a hung instance
   alicloud.ecs.ecs_instance:
     instance_ids:
       - i-bp67acfmxazb4ph2xxxx
     state: stopped
-    stopped_mode: StopCharging
+    force_stop: true
 
-- name: Release the subscription instance, converting it to pay-as-you-go first
+- name: Reboot the web servers (a stopped one is started); always reports a change
+  alicloud.ecs.ecs_instance:
+    name: web
+    tags:
+      env: prod
+    state: restarted
+
+# instance_ids from ecs_instance_info: act on instances found by any filter
+- name: Find the running instances of the staging environment
+  alicloud.ecs.ecs_instance_info:
+    status: Running
+    tags:
+      env: staging
+  register: staging
+
+- name: Stop them
+  alicloud.ecs.ecs_instance:
+    instance_ids: "{{ staging.instance_ids }}"
+    state: stopped
+
+# Tags: with instance_ids the tags given are the wanted ones (purge_tags false only adds and updates);
+# with name, tags select instances and purge_tags true removes their other tags
+- name: Add an owner tag to some instances, keeping their other tags
+  alicloud.ecs.ecs_instance:
+    instance_ids:
+      - i-bp67acfmxazb4ph2xxxx
+      - i-bp67acfmxazb4ph2yyyy
+    tags:
+      owner: team-web
+    purge_tags: false
+
+- name: Rename instances, set their description and protect them against release
+  alicloud.ecs.ecs_instance:
+    instance_ids:
+      - i-bp67acfmxazb4ph2xxxx
+    name: web-legacy
+    description: Kept until the migration is over
+    deletion_protection: true
+
+# Release
+- name: Release the web servers without stopping them first
+  alicloud.ecs.ecs_instance:
+    name: web
+    tags:
+      env: prod
+    state: absent
+    force_release: true
+
+- name: Release the subscription instance, converting it to pay-as-you-go first (refunds the unused part)
   alicloud.ecs.ecs_instance:
     name: db
+    tags:
+      env: prod
     state: absent
-    client_token_seed:
-    description:
-      - A string mixed into the ClientTokens of creates. Leave it unset; the tokens derived from the task are
-        what makes reruns and concurrent runs safe.
-      - Set it (to a new value) only when instances of this task were released outside alicloud.ecs (console,
-        another tool, spot reclamation, auto-release) and the API keeps replaying their ClientToken, which the
-        task reports as instances that are not listed; a new value starts new tokens.
-    type: str
-  convert_prepaid_on_delete: true
+    convert_prepaid_on_delete: true
+
+- name: Release a protected instance, turning its deletion protection off first
+  alicloud.ecs.ecs_instance:
+    instance_ids:
+      - i-bp67acfmxazb4ph2xxxx
+    state: absent
+    deletion_protection: false
+
+# visibility_timeout: where new instances take long to be listed (a busy region, a RAM policy
+# that limits DescribeInstances), wait longer before failing. client_token_seed: only after
+# instances of this task were released outside alicloud.ecs and creates keep getting their IDs back.
+- name: Create with a longer visibility timeout and fresh ClientTokens
+  alicloud.ecs.ecs_instance:
+    name: batch
+    count: 10
+    state: running
+    image_id: aliyun_3_x64_20G_alibase_20240528.vhd
+    instance_type: ecs.c7.large
+    vswitch_id: vsw-bp1s5fnvk4gn2tws03624
+    security_group_ids:
+      - sg-bp1hv7cbwl1nzhgkbpbj
+    visibility_timeout: 300
+    wait_timeout: 900
+    client_token_seed: "2024-06-01"
+
+- name: A spot instance at no more than 0.05 per hour
+  alicloud.ecs.ecs_instance:
+    name: ci-runner
+    state: running
+    spot_strategy: SpotWithPriceLimit
+    spot_price_limit: 0.05
+    image_id: aliyun_3_x64_20G_alibase_20240528.vhd
+    instance_type: ecs.c7.large
+    vswitch_id: vsw-bp1s5fnvk4gn2tws03624
+    security_group_ids:
+      - sg-bp1hv7cbwl1nzhgkbpbj
 """
 
 RETURN = r"""
 created_ids:
-  description: IDs of instances created by this run (empty in check mode).
+  description:
+    - IDs of the instances created by this run, including those a replayed ClientToken returned (a retry or
+      rerun of a create whose answer was lost).
+    - Empty in check mode; the instances a create would add are in the diff only, as V(new-1), V(new-2), ...
   returned: always
   type: list
   elements: str
   sample: [i-bp67acfmxazb4ph2xxxx]
 deleted_ids:
-  description: IDs of instances released (or, in check mode, to be released).
+  description: IDs of the instances released (in check mode, those that would be released).
   returned: always
   type: list
   elements: str
   sample: []
 instance_ids:
-  description: IDs of the managed instances after the run, in the order of RV(instances).
+  description:
+    - IDs of the managed instances after the run, in the order of RV(instances). Released instances are not in it.
+    - Feed it to a later task's O(instance_ids), or to M(alicloud.ecs.ecs_public_ip).
   returned: always
   type: list
   elements: str
-  sample: [i-bp67acfmxazb4ph2xxxx]
+  sample: [i-bp67acfmxazb4ph2xxxx, i-bp67acfmxazb4ph2yyyy]
 instances:
   description:
-    - The managed instances after the run, as DescribeInstances returns them in snake_case, sorted by
-      creation time and ID. List wrappers are flattened and tags are a dictionary.
-    - In check mode, the instances as they would be (without instances still to be created).
+    - The managed instances after the run, as C(DescribeInstances) returns them with snake_case keys, sorted by
+      creation time, then ID. List wrappers such as C(SecurityGroupIds.SecurityGroupId) are flattened, tags are a
+      dictionary, and a few shortcuts are added (RV(instances[].public_ip), RV(instances[].private_ip),
+      RV(instances[].vpc_id), RV(instances[].vswitch_id)). Keys the API adds later appear without notice.
+    - The keys most used are documented below. Values the API leaves unset are empty strings, empty lists or
+      V(0), as the API gives them; the shortcuts are V(null) when there is no such address.
+    - Cloud disks (system and data disks) are not part of C(DescribeInstances) and so not of this result;
+      RV(instances[].local_storage_amount) and RV(instances[].local_storage_capacity) describe local disks.
+    - The same shape as RV(alicloud.ecs.ecs_instance_info#module:instances); the P(alicloud.ecs.ecs#inventory)
+      inventory plugin makes its host variables from the same keys.
+    - In check mode, the existing instances as they would be after the run; instances still to be created are
+      left out.
   returned: always
   type: list
   elements: dict
   contains:
+    auto_release_time:
+      description: When a pay-as-you-go instance is released automatically (UTC), or an empty string.
+      type: str
+      sample: ""
+    cpu:
+      description: Number of vCPUs.
+      type: int
+      sample: 2
+    creation_time:
+      description: When the instance was created, in UTC to the minute (C(YYYY-MM-DDThh:mmZ)).
+      type: str
+      sample: "2024-06-01T08:30Z"
+    deletion_protection:
+      description: Whether the instance is protected against release (pay-as-you-go instances only).
+      type: bool
+      sample: false
+    description:
+      description: Description of the instance.
+      type: str
+      sample: Web server of the shop
+    eip_address:
+      description: The elastic IP address bound to the instance; its fields are empty strings when there is none.
+      type: dict
+      contains:
+        allocation_id:
+          description: ID of the EIP.
+          type: str
+          sample: eip-bp1s5fnvk4gn2tws0xxxx
+        bandwidth:
+          description: Bandwidth of the EIP in Mbit/s.
+          type: int
+          sample: 5
+        internet_charge_type:
+          description: How the EIP's traffic is billed.
+          type: str
+          sample: PayByTraffic
+        ip_address:
+          description: The EIP.
+          type: str
+          sample: 47.96.20.30
+      sample:
+        allocation_id: ""
+        bandwidth: 0
+        internet_charge_type: ""
+        ip_address: ""
+    expired_time:
+      description:
+        - When a subscription (V(PrePaid)) instance expires, in UTC to the minute. Renewals, manual or automatic,
+          move it.
+        - Pay-as-you-go instances show the API's placeholder V(2099-12-31T15:59Z).
+      type: str
+      sample: "2024-09-01T16:00Z"
+    host_name:
+      description: Host name of the operating system.
+      type: str
+      sample: iZbp1eps4jkm1ue13adht8Z
+    image_id:
+      description: Image ID of the system disk.
+      type: str
+      sample: aliyun_3_x64_20G_alibase_20240528.vhd
     instance_charge_type:
-      description: V(PostPaid) or V(PrePaid).
+      description: Billing method, V(PostPaid) (pay-as-you-go) or V(PrePaid) (subscription).
       type: str
       sample: PostPaid
     instance_id:
@@ -359,52 +648,182 @@ instances:
       description: Instance name.
       type: str
       sample: web
-    private_ip:
-      description: First private IPv4 address.
+    instance_network_type:
+      description: Network type, V(vpc) (or V(classic) for old instances).
       type: str
-      sample: 172.16.0.10
+      sample: vpc
+    instance_type:
+      description: Instance type.
+      type: str
+      sample: ecs.g7.large
+    instance_type_family:
+      description: Instance type family.
+      type: str
+      sample: ecs.g7
+    internet_charge_type:
+      description: How public bandwidth is billed, V(PayByBandwidth) or V(PayByTraffic).
+      type: str
+      sample: PayByTraffic
+    internet_max_bandwidth_in:
+      description: Maximum inbound public bandwidth in Mbit/s.
+      type: int
+      sample: 10
+    internet_max_bandwidth_out:
+      description: Maximum outbound public bandwidth in Mbit/s; V(0) means no public IP can be assigned.
+      type: int
+      sample: 10
+    key_pair_name:
+      description: SSH key pair of the instance, or an empty string.
+      type: str
+      sample: deploy
+    local_storage_amount:
+      description: Number of local disks (instance types with local storage only).
+      type: int
+      sample: 0
+    local_storage_capacity:
+      description: Total capacity of the local disks in GiB.
+      type: int
+      sample: 0
+    memory:
+      description: Memory in MiB.
+      type: int
+      sample: 8192
+    network_interfaces:
+      description: Elastic network interfaces of the instance.
+      type: list
+      elements: dict
+      contains:
+        mac_address:
+          description: MAC address.
+          type: str
+          sample: "00:16:3e:6a:6c:34"
+        network_interface_id:
+          description: ID of the interface.
+          type: str
+          sample: eni-bp1bu6jflk5ghho1xxxx
+        primary_ip_address:
+          description: Primary private IPv4 address of the interface.
+          type: str
+          sample: 172.16.5.91
+        type:
+          description: V(Primary) or V(Secondary).
+          type: str
+          sample: Primary
+    operation_locks:
+      description:
+        - Why the instance is locked, as the API's lock reasons; empty when it is not.
+        - V(financial) means an expired subscription or an overdue payment.
+      type: list
+      elements: str
+      sample: []
+    os_name:
+      description: Operating system name.
+      type: str
+      sample: Alibaba Cloud Linux 3.2104 LTS 64 bit
+    os_type:
+      description: V(linux) or V(windows).
+      type: str
+      sample: linux
+    private_ip:
+      description: The first private IPv4 address (VPC), or V(null).
+      type: str
+      sample: 172.16.5.91
+    private_ip_address:
+      description: Private IPv4 addresses of the instance in its VPC.
+      type: list
+      elements: str
+      sample: [172.16.5.91]
     public_ip:
-      description: Public IPv4 address (or EIP), or null.
+      description: The public IPv4 address of the instance, else its EIP, else V(null).
       type: str
       sample: 47.96.1.2
+    public_ip_address:
+      description: Public IPv4 addresses assigned by ECS (not EIPs).
+      type: list
+      elements: str
+      sample: [47.96.1.2]
+    region_id:
+      description: Region ID.
+      type: str
+      sample: cn-hangzhou
+    resource_group_id:
+      description: Resource group, or an empty string.
+      type: str
+      sample: rg-acfmxazb4ph6xxxx
     security_group_ids:
-      description: Security groups.
+      description: Security groups of the instance.
       type: list
       elements: str
       sample: [sg-bp1hv7cbwl1nzhgkbpbj]
+    spot_price_limit:
+      description: Highest hourly price of a spot instance (V(0.0) otherwise).
+      type: float
+      sample: 0.0
+    spot_strategy:
+      description: V(NoSpot), V(SpotAsPriceGo) or V(SpotWithPriceLimit).
+      type: str
+      sample: NoSpot
+    start_time:
+      description: When the instance was last started, in UTC to the minute.
+      type: str
+      sample: "2024-06-01T08:31Z"
     status:
-      description: C(Pending), C(Starting), C(Running), C(Stopping) or C(Stopped).
+      description:
+        - V(Pending), V(Starting), V(Running), V(Stopping) or V(Stopped) (the API's spelling, capitalized).
+        - With O(state=running) or O(state=stopped) and O(wait=true) (the default), the status asked for.
       type: str
       sample: Running
+    stopped_mode:
+      description:
+        - V(KeepCharging) or V(StopCharging) (economical mode) for a stopped instance, V(Not-applicable)
+          otherwise.
+      type: str
+      sample: Not-applicable
     tags:
-      description: Tags.
+      description: Tags, as a dictionary of keys and string values.
       type: dict
-      sample: {env: prod}
+      sample: {env: prod, app: shop}
+    vpc_id:
+      description: VPC of the instance, or V(null).
+      type: str
+      sample: vpc-bp1opxu1zkhn00gzvxxxx
     vswitch_id:
-      description: VSwitch ID.
+      description: VSwitch of the instance, or V(null).
       type: str
       sample: vsw-bp1s5fnvk4gn2tws03624
+    zone_id:
+      description: Zone of the instance.
+      type: str
+      sample: cn-hangzhou-h
   sample:
     - instance_id: i-bp67acfmxazb4ph2xxxx
       instance_name: web
       status: Running
+      zone_id: cn-hangzhou-h
+      image_id: aliyun_3_x64_20G_alibase_20240528.vhd
+      instance_type: ecs.g7.large
+      instance_charge_type: PostPaid
+      expired_time: "2099-12-31T15:59Z"
+      vpc_id: vpc-bp1opxu1zkhn00gzvxxxx
+      vswitch_id: vsw-bp1s5fnvk4gn2tws03624
+      security_group_ids: [sg-bp1hv7cbwl1nzhgkbpbj]
       public_ip: 47.96.1.2
-      private_ip: 172.16.0.10
-      tags: {env: prod}
+      private_ip: 172.16.5.91
+      tags: {env: prod, app: shop}
 modified_ids:
-  description: IDs of instances whose attributes, tags or charge type were changed.
+  description: IDs of the instances whose attributes, security groups, tags, user data or charge type were changed.
   returned: always
   type: list
   elements: str
   sample: []
 restarted_ids:
-  description: IDs of instances rebooted or started by O(state=restarted).
+  description: IDs of the instances rebooted (or, if they were stopped, started) by O(state=restarted).
   returned: always
   type: list
   elements: str
   sample: []
 started_ids:
-  description: IDs of existing instances started.
+  description: IDs of existing instances started (new instances are in RV(created_ids) only).
   returned: always
   type: list
   elements: str
