@@ -6,7 +6,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: ecs
 short_description: Alibaba Cloud ECS instances as an inventory source
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Reads the ECS instances of one or several regions with C(DescribeInstances) and makes each one a host.
   - Uses a YAML configuration file whose name ends with C(ecs.yml) or C(ecs.yaml) and that sets O(plugin) to

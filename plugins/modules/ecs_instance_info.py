@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: ecs_instance_info
 short_description: List Alibaba Cloud ECS instances
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Lists the ECS instances of a region that match every given filter, with all their attributes.
   - The filters are applied by the API (C(DescribeInstances)); every page of results is read.

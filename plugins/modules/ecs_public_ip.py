@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: ecs_public_ip
 short_description: Give an Alibaba Cloud ECS instance a public IP address
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Makes sure an ECS instance has a public IPv4 address, allocating one with C(AllocatePublicIpAddress) when
     it has none.
