@@ -13,6 +13,13 @@ Eventual consistency (reference 8.9, ``config["consistency"]``): reads see a
 delay, the view is the snapshot (``_history``) that was current
 ``_lag`` seconds ago; a released instance leaves a *ghost* (its last view)
 that reads list until it expires.  Actions always work on the true state.
+
+Indexes (index.py, derived, never dumped): posting lists per region and filterable field, so
+that a read costs the same whatever the number of instances.  Whatever may change an indexed
+field marks the instance *dirty* (handing it to an action, ``touch``, a state change); reads
+``flush`` dirty instances into the indexes first.  Instances in transition (``active``), with a
+timed event (``timed``: expiry, auto-release) or whose view lags their live state
+(``unsettled``) are kept in small per-region sets, so a read advances and inspects only those.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from __future__ import annotations
 import calendar
 import copy
 import datetime as _dt
+import heapq
 import ipaddress
 import random
 import string
@@ -30,6 +38,7 @@ from typing import Any, Iterable
 
 from .config import default_config, delay_range, merge_config
 from .errors import ApiError
+from .index import InstanceIndex
 from .seed import Catalog
 
 ID_ALPHABET = string.ascii_lowercase + string.digits
@@ -123,6 +132,7 @@ class Store:
     def touch(self, inst: dict[str, Any], now: float) -> None:
         """A handler changed attributes of ``inst`` (status changes are recorded by the lifecycle)."""
         self.snapshot(inst, now)
+        self._dirty[inst["InstanceId"]] = None
 
     def view(self, inst: dict[str, Any], now: float) -> dict[str, Any] | None:
         """What a read at ``now`` shows of ``inst``: None before it is visible, else the lagged view."""
@@ -181,19 +191,121 @@ class Store:
         self._reindex()
 
     def _reindex(self) -> None:
-        """Derived indexes (not dumped): instances per region, IPs in use."""
+        """Derived indexes (not dumped): instances per region, IPs in use, posting lists, work sets."""
         self.by_region: dict[str, dict[str, None]] = {r: {} for r in self.catalog.regions}
         self.private_ips: dict[str, set[str]] = {}
         self.public_ips: set[str] = set()
+        self.index = InstanceIndex(self.catalog.instance_types)
+        self.active: dict[str, dict[str, None]] = {}  # region -> instances with states or changes to come
+        self.timed: dict[str, list[tuple[float, str]]] = {}  # region -> heap of (due, id): expiry, auto-release
+        self._event_at: dict[str, float] = {}  # id -> the due time of its live heap entry
+        self.unsettled: dict[str, dict[str, float]] = {}  # region -> id -> when its view equals its live state
+        self._dirty: dict[str, None] = {}
         for inst in sorted(self.instances.values(), key=lambda i: i["_seq"]):
             self._index(inst)
         self.public_ips.update(e["IpAddress"] for e in self.eips.values())
+        self.flush()
 
     def _index(self, inst: dict[str, Any]) -> None:
         self.by_region.setdefault(inst["RegionId"], {})[inst["InstanceId"]] = None
         self.private_ips.setdefault(inst["VSwitchId"], set()).add(inst["PrivateIpAddress"])
         if inst["PublicIpAddress"]:
             self.public_ips.add(inst["PublicIpAddress"])
+        self._dirty[inst["InstanceId"]] = None
+
+    # -------------------------------------------------------- indexes, work sets
+    def flush(self) -> None:
+        """Bring the indexes and work sets in line with every instance changed since the last flush."""
+        dirty, instances = self._dirty, self.instances
+        while dirty:
+            iid = next(iter(dirty))
+            del dirty[iid]
+            inst = instances.get(iid)
+            if inst is None:
+                continue
+            self.index.update(inst)
+            region = inst["RegionId"]
+            if inst["_next"] or inst.get("_spec_change") or inst.get("_temporary_bandwidth"):
+                self.active.setdefault(region, {})[iid] = None
+            else:
+                self.active.get(region, {}).pop(iid, None)
+            due = self._next_event(inst)
+            if due is None:
+                self._event_at.pop(iid, None)
+            elif self._event_at.get(iid) != due:
+                self._event_at[iid] = due
+                heapq.heappush(self.timed.setdefault(region, []), (due, iid))
+            self.unsettled.setdefault(region, {})[iid] = self._settles_at(inst)
+
+    @staticmethod
+    def _next_event(inst: dict[str, Any]) -> float | None:
+        """When time alone changes the instance next: a subscription's expiry, an auto-release time."""
+        moments = []
+        if inst["InstanceChargeType"] == "PrePaid" and inst["ExpiredTs"] is not None and "financial" not in inst["Locks"]:
+            moments.append(inst["ExpiredTs"])
+        if inst.get("AutoReleaseTs") is not None:
+            moments.append(inst["AutoReleaseTs"])
+        return min(moments) if moments else None
+
+    @staticmethod
+    def _settles_at(inst: dict[str, Any]) -> float:
+        """From when reads show the live state: visible, and no change newer than the change delay."""
+        until = float(inst.get("_visible_at", 0.0))
+        lag = inst.get("_lag") or 0.0
+        if lag > 0:
+            for at, _view in inst.get("_history") or ():
+                until = max(until, at + lag)
+        return until
+
+    def settle(self, region_id: str, now: float) -> None:
+        """Advance (as a read does) the region's instances that time may have changed, then flush.
+
+        Only instances in transition or with a due timed event are touched: what a read of any
+        size must bring up to date (lazy lifecycle, INTERNALS.md).  Advancing early is harmless:
+        the lifecycle dates every state from its due time, not from when it is computed.
+        """
+        self.flush()
+        gone = []
+        for iid in list(self.active.get(region_id, ())):
+            inst = self.instances.get(iid)
+            if inst is None:
+                self.active[region_id].pop(iid, None)
+                continue
+            if self.advance(inst, now, observe=True):
+                self._dirty[iid] = None
+            else:
+                gone.append(inst)
+        heap = self.timed.get(region_id)
+        while heap and heap[0][0] <= now:
+            due, iid = heapq.heappop(heap)
+            inst = self.instances.get(iid)
+            if inst is None or self._event_at.get(iid) != due:
+                continue  # released, or the event moved (a renewal, a new auto-release time)
+            del self._event_at[iid]
+            self._dirty[iid] = None
+            if not self.advance(inst, now, observe=True):
+                gone.append(inst)
+        for inst in gone:
+            if inst["InstanceId"] in self.instances:
+                self.release(inst, now)
+        self.flush()
+
+    def settle_all(self, now: float) -> None:
+        for region_id in list(self.by_region):
+            self.settle(region_id, now)
+
+    def unsettled_ids(self, region_id: str, now: float) -> dict[str, float]:
+        """Instances of the region whose view may differ from their live state at ``now`` (reference 8.9)."""
+        pending = self.unsettled.get(region_id)
+        if not pending:
+            return {}
+        for iid in [i for i, until in pending.items() if until <= now]:
+            del pending[iid]
+        return pending
+
+    def in_transition(self, region_id: str) -> list[dict[str, Any]]:
+        """The region's instances with states still to come (those a describe may hold or move on)."""
+        return [self.instances[i] for i in self.active.get(region_id, ()) if i in self.instances]
 
     # ---------------------------------------------------------- dump/restore
     def dump(self) -> dict[str, Any]:
@@ -308,6 +420,7 @@ class Store:
         inst["_next"] = list(chain[1:])
 
     def _enter(self, inst: dict[str, Any], status: str, at: float) -> None:
+        self._dirty[inst["InstanceId"]] = None
         inst["Status"] = status
         inst["_since"] = at
         inst["_seen"] = False
@@ -348,6 +461,7 @@ class Store:
         (ModifyInstanceNetworkSpec StartTime/EndTime) applies and ends on time."""
         change = inst.get("_spec_change")
         if change and now >= change["due"]:
+            self._dirty[inst["InstanceId"]] = None
             inst["_spec_change"] = None
             inst["InstanceType"] = change["InstanceType"]
             self.snapshot(inst, change["due"])
@@ -356,6 +470,7 @@ class Store:
                 inst["_next"] = ["Running"]
         temporary = inst.get("_temporary_bandwidth")
         if temporary:
+            self._dirty[inst["InstanceId"]] = None
             if not temporary.get("applied") and now >= temporary["start"]:
                 temporary["applied"] = True
                 inst["InternetMaxBandwidthOut"] = temporary["out"]
@@ -401,16 +516,23 @@ class Store:
                 break
             self.balance = round(self.balance - price, 2)
             inst["ExpiredTs"] = add_period(inst["ExpiredTs"], renew["Duration"], renew["PeriodUnit"])
+            self._dirty[inst["InstanceId"]] = None
             self.snapshot(inst, now)
         return inst["ExpiredTs"]
 
     def live_instances(self, ids: Iterable[str], now: float, observe: bool = False) -> list[dict[str, Any]]:
-        """Advance the given instances to ``now``; auto-released ones disappear."""
+        """Advance the given instances to ``now``; auto-released ones disappear.
+
+        Without ``observe`` (an action, which may change what it is handed) the instances are
+        marked dirty, so the indexes catch up with whatever the action does to them.
+        """
         alive, gone = [], []
         for instance_id in ids:
             inst = self.instances.get(instance_id)
             if inst is None:
                 continue
+            if not observe:
+                self._dirty[instance_id] = None
             (alive if self.advance(inst, now, observe) else gone).append(inst)
         for inst in gone:
             self.release(inst, now)
@@ -437,6 +559,11 @@ class Store:
                 self.ghosts[instance_id] = {"view": ghost, "until": now + linger}
         self.instances.pop(instance_id, None)
         self.by_region.get(inst["RegionId"], {}).pop(instance_id, None)
+        self.index.remove(instance_id)
+        self.active.get(inst["RegionId"], {}).pop(instance_id, None)
+        self.unsettled.get(inst["RegionId"], {}).pop(instance_id, None)
+        self._event_at.pop(instance_id, None)
+        self._dirty.pop(instance_id, None)
         self.private_ips.get(inst["VSwitchId"], set()).discard(inst["PrivateIpAddress"])
         self.public_ips.discard(inst["PublicIpAddress"])
         eip = self.eips.get((inst.get("Eip") or {}).get("AllocationId", ""))

@@ -5,25 +5,24 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Any, Callable
+from typing import Any
 
 from ..errors import ApiError, dry_run_passed, invalid_parameter
 from ..registry import Call, action
 from ..seed import parse_time
-from ..state import STATUSES, newest_first, render_disk, render_instance, render_instance_attribute
+from ..index import Group, Predicate, Selection, matches
+from ..state import STATUSES, render_disk, render_instance, render_instance_attribute
 from . import common
 
-Predicate = Callable[[dict[str, Any]], bool]
-
-_EXACT = {  # filter parameter -> instance field (reference 9.3: exact match)
-    "VpcId": "VpcId",
-    "VSwitchId": "VSwitchId",
-    "ZoneId": "ZoneId",
-    "ImageId": "ImageId",
-    "InstanceType": "InstanceType",
-    "KeyPairName": "KeyPairName",
-    "ResourceGroupId": "ResourceGroupId",
-}
+_EXACT = (  # filter parameters on indexed fields of the same name (reference 9.3: exact match)
+    "VpcId",
+    "VSwitchId",
+    "ZoneId",
+    "ImageId",
+    "InstanceType",
+    "KeyPairName",
+    "ResourceGroupId",
+)
 _FILTER_KEYS = {
     "CreationStartTime": ("CreationTs", 1),
     "CreationEndTime": ("CreationTs", -1),
@@ -37,45 +36,58 @@ def _not_found_404(code: str, message: str) -> ApiError:
     return ApiError(code, message, 404)
 
 
-def _attribute_filters(call: Call) -> list[Predicate]:
-    p, store = call.params, call.store
-    preds: list[Predicate] = []
-    for name, field in _EXACT.items():
+def _group(field: str, *values: Any) -> Group:
+    return (field, frozenset(values))
+
+
+def _nothing(inst: dict[str, Any]) -> bool:
+    return False
+
+
+def _attribute_filters(call: Call) -> tuple[list[Group], list[Predicate]]:
+    """The filters of DescribeInstances except Status: on indexed fields (groups), and the rest."""
+    p = call.params
+    groups: list[Group] = []
+    residual: list[Predicate] = []
+    for name in _EXACT:
         value = p.get(name)
         if value:
-            preds.append(lambda i, f=field, v=value: i[f] == v)
+            groups.append(_group(name, value))
     family = p.get("InstanceTypeFamily")
     if family:
-        types = store.catalog.instance_types
-        preds.append(lambda i: types.get(i["InstanceType"], {}).get("InstanceTypeFamily") == family)
+        groups.append(_group("InstanceTypeFamily", family))
     sg_id = p.get("SecurityGroupId")
     if sg_id:
-        preds.append(lambda i: sg_id in i["SecurityGroupIds"])
-    name = common.wildcard(p.get("InstanceName"))
-    if name:
-        preds.append(lambda i: name(i["InstanceName"]))
+        groups.append(_group("SecurityGroupId", sg_id))
+    name = p.get("InstanceName")
+    if name and "*" not in name:
+        groups.append(_group("InstanceName", name))
+    elif name:
+        fuzzy = common.wildcard(name)
+        assert fuzzy is not None
+        residual.append(lambda i: fuzzy(i["InstanceName"]))
     if p.get("HpcClusterId"):
-        preds.append(lambda i: False)  # no HPC clusters in the emulator
-    preds += _enum_filters(call) + _address_filters(call) + _time_filters(call)
-    wanted_tags = common.tag_filter(call)
-    if wanted_tags:
-        preds.append(lambda i: common.tags_match(i["Tags"], wanted_tags))
+        residual.append(_nothing)  # no HPC clusters in the emulator
+    _enum_filters(call, groups, residual)
+    _address_filters(call, groups, residual)
+    residual += _time_filters(call)
+    for key, value in common.tag_filter(call):
+        groups.append(_group("TagKey", key) if value is None else _group("Tag", (key, value)))
     io = p.bool("IoOptimized")
     if io is not None:
-        preds.append(lambda i: i["IoOptimized"] == io)
-    return preds
+        residual.append(lambda i: i["IoOptimized"] == io)
+    return groups, residual
 
 
-def _enum_filters(call: Call) -> list[Predicate]:
+def _enum_filters(call: Call, groups: list[Group], residual: list[Predicate]) -> None:
     p = call.params
-    preds: list[Predicate] = []
     network = p.enum(
         "InstanceNetworkType",
         ("vpc", "classic"),
         error=_not_found_404("InvalidNetworkType.NotFound", "The specified InstanceNetworkType is not found"),
     )
-    if network:
-        preds.append(lambda i: network == "vpc")
+    if network and network != "vpc":
+        residual.append(_nothing)  # every instance here is a VPC instance
     charge = p.enum(
         "InstanceChargeType",
         ("PostPaid", "PrePaid"),
@@ -84,7 +96,7 @@ def _enum_filters(call: Call) -> list[Predicate]:
         ),
     )
     if charge:
-        preds.append(lambda i: i["InstanceChargeType"] == charge)
+        groups.append(_group("InstanceChargeType", charge))
     internet = p.enum(
         "InternetChargeType",
         ("PayByTraffic", "PayByBandwidth"),
@@ -93,36 +105,30 @@ def _enum_filters(call: Call) -> list[Predicate]:
         ),
     )
     if internet:
-        preds.append(lambda i: i["InternetChargeType"] == internet)
+        groups.append(_group("InternetChargeType", internet))
     lock = p.enum(
         "LockReason",
         LOCK_REASONS,
         error=_not_found_404("InvalidLockReason.NotFound", "The specified LockReason is not found"),
     )
     if lock:
-        preds.append(lambda i: lock in i["Locks"])
-    return preds
+        residual.append(lambda i: lock in i["Locks"])
 
 
-def _address_filters(call: Call) -> list[Predicate]:
-    preds: list[Predicate] = []
+def _address_filters(call: Call, groups: list[Group], residual: list[Predicate]) -> None:
     for name, field in (
         ("PrivateIpAddresses", "PrivateIpAddress"),
         ("PublicIpAddresses", "PublicIpAddress"),
-        ("EipAddresses", "_eip_ip"),
+        ("EipAddresses", "EipAddress"),
         ("InnerIpAddresses", None),
     ):
         values = common.json_ids(call, name, 100)
-        if values is not None:
-            wanted = set(values)
-            preds.append(lambda i, f=field, w=wanted: f is not None and _address(i, f) in w)
-    return preds
-
-
-def _address(inst: dict[str, Any], field: str) -> str:
-    if field == "_eip_ip":
-        return (inst.get("Eip") or {}).get("IpAddress", "")
-    return inst[field]
+        if values is None:
+            continue
+        if field is None:
+            residual.append(_nothing)  # no classic-network instances
+        else:
+            groups.append((field, frozenset(values)))
 
 
 def _time_filters(call: Call) -> list[Predicate]:
@@ -147,30 +153,58 @@ def _status_filter(call: Call) -> str | None:
     )
 
 
-def _candidates(call: Call, region_id: str, ids: list[str] | None) -> list[dict[str, Any]]:
-    store = call.store
-    if ids is None:
-        return store.region_instances(region_id, call.now, observe=True)
-    wanted = [i for i in dict.fromkeys(ids) if store.instances.get(i, {}).get("RegionId") == region_id]
-    return store.live_instances(wanted, call.now, observe=True)
+class _Nothing:
+    """What a credential whose reads are hidden selects (reference 9.3 / 8.9): an empty list, not an error."""
+
+    @staticmethod
+    def count(before: tuple | None = None) -> int:
+        return 0
+
+    @staticmethod
+    def page(offset: int, size: int) -> list[dict[str, Any]]:
+        return []
+
+    @staticmethod
+    def after(before: tuple | None, size: int) -> tuple[list, bool]:
+        return [], False
+
+    @staticmethod
+    def all() -> list[dict[str, Any]]:
+        return []
 
 
-def _views(call: Call, region_id: str, ids: list[str] | None) -> list[tuple[dict[str, Any] | None, dict[str, Any]]]:
-    """(live instance or None for a ghost, what this read shows of it) -- reference 8.9.
+def select(
+    call: Call,
+    region_id: str,
+    ids: list[str] | None,
+    groups: list[Group] = (),  # type: ignore[assignment]
+    residual: list[Predicate] = (),  # type: ignore[assignment]
+    status: str | None = None,
+    look: bool = True,
+) -> Selection | _Nothing:
+    """What a read of the region shows (reference 8.9 views), filtered; the instances it looked at
+    may leave a held transient state next time (reference 8.1).
 
-    A credential whose reads are hidden (a RAM user without permission to read
-    instances) gets an empty list, not an error (reference 9.3 / 8.9).
+    Only instances in transition can be held, so only those are looked at: an instance "looked at"
+    passes every filter except ``Status``, so a poller filtering by Status cannot starve.
+    A credential whose reads are hidden gets an empty list (reference 9.3 / 8.9).  ``look=False``:
+    a read that does not show the status (it consumes no sighting).
     """
     if call.blind:
-        return []
+        return _Nothing()
     store = call.store
-    views: list[tuple[dict[str, Any] | None, dict[str, Any]]] = []
-    for inst in _candidates(call, region_id, ids):
+    groups, residual = list(groups), list(residual)
+    store.settle(region_id, call.now)
+    wanted = set(ids) if ids is not None else None
+    for inst in store.in_transition(region_id) if look else ():
+        if inst["_seen"] or (wanted is not None and inst["InstanceId"] not in wanted):
+            continue
         view = store.view(inst, call.now)
-        if view is not None:
-            views.append((inst, view))
-    views += [(None, ghost) for ghost in store.ghost_views(call.now, region_id, ids)]
-    return views
+        if view is not None and matches(view, groups, residual, store.index.types):
+            _looked_at(call, inst, view)
+    if status is not None:
+        groups.append(_group("Status", status))
+    return Selection(store, region_id, call.now, groups, residual, ids)
 
 
 def _looked_at(call: Call, inst: dict[str, Any] | None, view: dict[str, Any]) -> None:
@@ -186,61 +220,63 @@ def _cursor_salt(call: Call) -> str:
     return hashlib.md5(f"DescribeInstances|{call.params.get('RegionId', '')}".encode()).hexdigest()[:16]
 
 
-def _instance_page(call: Call, matched: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Both paging styles (reference 8.4); NextToken is a cursor (creation time, sequence) robust to inserts."""
+def _instance_page(call: Call, chosen: Selection | _Nothing) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Both paging styles (reference 8.4); NextToken is a cursor (creation time, sequence) robust to inserts.
+
+    TotalCount counts what matches after the cursor in NextToken mode, everything in PageNumber mode.
+    """
     p = call.params
     if p.get("NextToken") or p.get("MaxResults"):
         size = common.page_size(call, "MaxResults", 10, 100)
         if call.store.config["page_size_out_of_range"] != "error":
             size = max(size, 10)  # newer doc: values below 10 are treated as 10
         token = p.get("NextToken")
+        cursor = None
         if token:
             if not re.fullmatch(r"[0-9a-f]{32}", token) or token[16:] != _cursor_salt(call):
                 raise invalid_parameter("NextToken")
             cursor = (int(token[8:16], 16), int(token[:8], 16))
-            matched = [i for i in matched if (i["CreationTs"], i["_seq"]) < cursor]
-        page = matched[:size]
+        items, more = chosen.after(cursor, size)
         next_token = ""
-        if len(matched) > size:
-            last = page[-1]
+        if more:
+            last = items[-1][1]
             next_token = f"{last['_seq']:08x}{int(last['CreationTs']):08x}{_cursor_salt(call)}"
-        return page, {"TotalCount": len(matched), "PageNumber": 1, "PageSize": size, "NextToken": next_token}
-    page, meta = common.paginate(call, matched, 10, 100)
-    return page, {**meta, "NextToken": ""}
+        meta = {"TotalCount": chosen.count(cursor), "PageNumber": 1, "PageSize": size, "NextToken": next_token}
+        return [view for _okey, view in items], meta
+    size = common.page_size(call, "PageSize", 10, 100)
+    number = common.page_number(call)
+    page = chosen.page((number - 1) * size, size)
+    return page, {"TotalCount": chosen.count(), "PageNumber": number, "PageSize": size, "NextToken": ""}
 
 
 @action("DescribeInstances")
 def describe_instances(call: Call) -> dict:
     store = call.store
     region_id = common.region(call)
+    assert region_id is not None
     ids = common.json_ids(call, "InstanceIds", 100)
-    preds = _attribute_filters(call)
+    groups, residual = _attribute_filters(call)
     status = _status_filter(call)
     if call.params.bool("DryRun", False):
         raise dry_run_passed()
-    matched = []
-    for inst, view in _views(call, region_id, ids):
-        if all(pred(view) for pred in preds):
-            _looked_at(call, inst, view)  # looked at: a held transient state may move on next time
-            if status is None or view["Status"] == status:
-                matched.append(view)
-    page, meta = _instance_page(call, newest_first(matched))
+    chosen = select(call, region_id, ids, groups, residual, status)
+    page, meta = _instance_page(call, chosen)
     return {**meta, "Instances": {"Instance": [render_instance(store, view) for view in page]}}
 
 
 @action("DescribeInstanceStatus")
 def describe_instance_status(call: Call) -> dict:
     region_id = common.region(call)
+    assert region_id is not None
     ids = [i for i in call.params.repeat_list("InstanceId") if i]
     if len(ids) > 100:
         raise invalid_parameter("InstanceId")
     zone = call.params.get("ZoneId")
-    matched = []
-    for inst, view in _views(call, region_id, ids or None):
-        if not zone or view["ZoneId"] == zone:
-            _looked_at(call, inst, view)
-            matched.append(view)
-    page, meta = common.paginate(call, newest_first(matched), 10, 50)
+    chosen = select(call, region_id, ids or None, [_group("ZoneId", zone)] if zone else [])
+    size = common.page_size(call, "PageSize", 10, 50)
+    number = common.page_number(call)
+    page = chosen.page((number - 1) * size, size)
+    meta = {"TotalCount": chosen.count(), "PageNumber": number, "PageSize": size}
     statuses = [{"InstanceId": i["InstanceId"], "Status": i["Status"]} for i in page]
     return {**meta, "InstanceStatuses": {"InstanceStatus": statuses}}
 
@@ -328,7 +364,7 @@ def describe_disks(call: Call) -> dict:
     preds = _disk_filters(call)
     if call.params.bool("DryRun", False):
         raise dry_run_passed()
-    store.region_instances(region_id, call.now, observe=True)  # auto-release may remove disks
+    store.settle(region_id, call.now)  # auto-release may remove disks
     disks = [d for d in store.disks.values() if d["RegionId"] == region_id and all(pred(d) for pred in preds)]
     disks.sort(key=lambda d: -d["CreationTs"])
     if call.params.get("NextToken") or call.params.get("MaxResults"):

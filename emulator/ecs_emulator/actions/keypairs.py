@@ -88,7 +88,12 @@ def _render(store, pair: dict[str, Any], include_public_key: bool) -> dict[str, 
 def describe_key_pairs(call: Call) -> dict:
     region_id = common.region(call)
     p = call.params
-    pairs = [k for k in call.store.key_pairs.values() if k["RegionId"] == region_id]
+    exact = p.get("KeyPairName")
+    if exact and "*" not in exact:  # one name: one lookup
+        found = call.store.key_pairs.get(key_pair_key(region_id, exact))
+        pairs = [found] if found is not None else []
+    else:
+        pairs = [k for k in call.store.key_pairs.values() if k["RegionId"] == region_id]
     name = common.wildcard(p.get("KeyPairName"))
     if name:
         pairs = [k for k in pairs if name(k["KeyPairName"])]
@@ -119,11 +124,8 @@ def delete_key_pairs(call: Call) -> dict:
         raise ApiError("InstanceKeyPairLimitExceeded", "Exceeding the allowed amount of instance which will be deleted.",
                        403)
     store = call.store
-    wanted = set(names)
-    attached = {
-        i["KeyPairName"] for i in store.region_instances(region_id, call.now) if i.get("KeyPairName") in wanted
-    }
-    if attached:
+    store.settle(region_id, call.now)  # auto-release may free a key pair; the index is then current
+    if any(store.index.size(region_id, "KeyPairName", name) for name in set(names)):
         raise ApiError(
             "InvalidParameter.KeypairAlreadyAttachedInstance",
             'The specified parameter "KeyPairNames" attached to instances can not be deleted.',

@@ -7,10 +7,10 @@ from typing import Any
 
 from ..errors import ApiError, missing_parameter
 from ..registry import Call, action
-from ..state import add_period, newest_first
+from ..state import add_period
 from . import common
 from .create import MONTH_PERIODS, WEEK_PERIODS, not_enough_balance
-from .describe import _views
+from .describe import select
 from .lifecycle import charge_type_violation
 
 MAX_SUBSCRIPTION_SECONDS = 5 * 366 * 86400  # InvalidPeriod.ExceededMaximumExpirationDate past five years
@@ -148,8 +148,8 @@ def describe_instance_auto_renew_attribute(call: Call) -> dict:
     )
     if not ids and status is None:
         raise ApiError("MissingParameter.InstanceId", "InstanceId should not be null.", 403)
-    views = [v for _, v in _views(call, region_id, ids or None) if v["InstanceChargeType"] == "PrePaid"]
-    rows = [render_renew(v) for v in newest_first(views)]
+    prepaid = [("InstanceChargeType", frozenset({"PrePaid"}))]
+    rows = [render_renew(v) for v in select(call, region_id, ids or None, prepaid, look=False).all()]
     if status is not None:
         rows = [r for r in rows if r["RenewalStatus"] == status]
     page, meta = common.paginate(call, rows, 10, 100)

@@ -69,9 +69,9 @@ def describe_security_groups(call: Call) -> dict:
     if call.params.bool("DryRun", False):
         raise dry_run_passed()
     groups.sort(key=lambda g: -g["CreationTs"])
-    counts = Counter(
-        sg for i in store.region_instances(region_id, call.now, observe=True) for sg in i["SecurityGroupIds"]
-    )
+    store.settle(region_id, call.now)  # auto-release may remove members
+    counts = Counter({g["SecurityGroupId"]: store.index.size(region_id, "SecurityGroupId", g["SecurityGroupId"])
+                      for g in groups})
     if call.params.get("NextToken") or call.params.get("MaxResults"):
         page, token = common.token_page(call, groups, common.page_size(call, "MaxResults", 10, 100))
         meta: dict[str, Any] = {"RegionId": region_id, "NextToken": token}  # no TotalCount here (reference 8.4)

@@ -50,12 +50,28 @@ def _resource_type(call: Call) -> str:
     return value.lower()
 
 
-def _table(call: Call, region_id: str, resource_type: str) -> dict[str, dict[str, Any]]:
-    """Taggable resources of one type in one region (only instances, disks, security groups exist here)."""
+def _table(
+    call: Call, region_id: str, resource_type: str, ids: list[str] | None = None,
+    exact: list[tuple[str, str | None]] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Taggable resources of one type in one region (only instances, disks, security groups exist here).
+
+    Instances: only those named by ``ids`` when given, else those in the smallest tag posting list
+    of the ``exact`` filters (index.py), else all of the region's, oldest first.
+    """
     store = call.store
     if resource_type == "instance":
+        if ids:
+            wanted = [i for i in ids if store.instances.get(i, {}).get("RegionId") == region_id]
+        else:
+            store.settle(region_id, call.now)
+            lists = [
+                store.index.ids(region_id, "TagKey", key) if value is None else store.index.ids(region_id, "Tag", (key, value))
+                for key, value in exact or ()
+            ]
+            wanted = min(lists, key=len) if lists else store.index.ids(region_id)
         # Per-resource operations do not find an instance that is not visible yet (reference 8.9).
-        alive = store.region_instances(region_id, call.now, observe=True)
+        alive = store.live_instances(wanted, call.now, observe=True)
         return {i["InstanceId"]: i for i in alive if store.is_visible(i, call.now)}
     if resource_type == "keypair":  # a key pair's ResourceId is its name
         return {k["KeyPairName"]: k for k in store.key_pairs.values() if k["RegionId"] == region_id}
@@ -73,7 +89,7 @@ def _resource_ids(call: Call, required: bool) -> list[str]:
 
 
 def _resources(call: Call, region_id: str, resource_type: str, ids: list[str]) -> list[dict[str, Any]]:
-    table = _table(call, region_id, resource_type)
+    table = _table(call, region_id, resource_type, ids)
     if any(i not in table for i in ids):
         raise ApiError("InvalidResourceId.NotFound", "The specified ResourceIds are not found in our records.", 404)
     return [table[i] for i in ids]
@@ -161,7 +177,7 @@ def list_tag_resources(call: Call) -> dict:
     exact, fuzzy = _tag_filters(call)
     if not ids and not exact and not fuzzy:
         raise common.missing_parameter("ResourceId.1")
-    table = _table(call, region_id, resource_type)
+    table = _table(call, region_id, resource_type, ids, exact)
     resources = [table[i] for i in ids if i in table] if ids else list(table.values())
     id_field = {
         "instance": "InstanceId",
