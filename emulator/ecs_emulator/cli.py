@@ -15,6 +15,7 @@ from typing import Any
 
 from .auth import DEFAULT_CREDENTIALS, CredentialTable
 from .config import CONSISTENCY_PROFILES, DELAY_KEYS, default_config, merge_config
+from .ratelimit import parse_spec
 
 STATES = ("Pending", "Starting", "Stopping")
 
@@ -40,6 +41,16 @@ def parse_delays(text: str) -> dict[str, float]:
         ) from None
 
 
+def parse_rate_limit(text: str) -> dict[str, Any]:
+    try:
+        return parse_spec(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"bad --rate-limit {text!r}: use 'off', 'on', 'RATE[/BURST]' or 'Action=RATE[/BURST],...,*=RATE[/BURST]'"
+            " (calls per second / bucket size)"
+        ) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ecs-emulator", description="Local emulator of the Alibaba Cloud ECS OpenAPI."
@@ -58,6 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--consistency-seed", type=int, help="seed of the random consistency delays (default 0: deterministic)"
+    )
+    parser.add_argument(
+        "--rate-limit",
+        type=parse_rate_limit,
+        help="API flow control (Throttling.User): off | on | RATE[/BURST] | Action=RATE[/BURST],...,*=RATE[/BURST]",
     )
     parser.add_argument(
         "--plugin",
@@ -93,6 +109,8 @@ def cli_config_update(args: argparse.Namespace) -> dict[str, Any]:
         if args.consistency_seed is not None:
             consistency["seed"] = args.consistency_seed
         update["consistency"] = consistency
+    if args.rate_limit is not None:
+        update["rate_limit"] = {**update.get("rate_limit", {}), **args.rate_limit}
     merge_config(default_config(), update)  # unknown keys -> KeyError before anything starts
     return update
 

@@ -104,6 +104,19 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "metadata_credential_lifetime": 21600,
     "metadata_read_only": False,
     "metadata_require_token": False,
+    # API flow control (ratelimit.py, README "Flow control"): off by default.  A token bucket per caller
+    # ("account", as ECS counts, or "access_key"), per region (per_region) and per action: `burst` tokens
+    # at most, `rate` more per second; an empty bucket answers Throttling.User 400, with x-acs-retry-after
+    # (milliseconds until the next token) when retry_after is true.  `actions` overrides `default` per
+    # action name.  Alibaba does not publish ECS's thresholds: the default is our choice (README).
+    "rate_limit": {
+        "enabled": False,
+        "scope": "account",
+        "per_region": True,
+        "retry_after": True,
+        "default": {"rate": 10.0, "burst": 10.0},
+        "actions": {},
+    },
 }
 
 
@@ -214,6 +227,43 @@ def _roles(value: Any, name: str) -> list[dict[str, Any]]:
     return value
 
 
+BUCKET_KEYS = {"rate", "burst"}
+
+
+def _bucket(value: Any, name: str) -> dict[str, float]:
+    if not isinstance(value, dict) or set(value) != BUCKET_KEYS:
+        raise ConfigError(f"{name} must be an object with rate (calls per second) and burst (bucket size), got {value!r}")
+    rate = _number(value["rate"], f"{name}.rate")
+    if rate <= 0:
+        raise ConfigError(f"{name}.rate must be above 0, got {rate!r}")
+    _number(value["burst"], f"{name}.burst", minimum=1.0)
+    return value
+
+
+def _rate_limit(value: Any, name: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{name} must be an object, got {value!r}")
+    unknown = sorted(set(value) - set(DEFAULT_CONFIG["rate_limit"]))
+    if unknown:
+        raise ConfigError(f"{name}: unknown keys {', '.join(map(str, unknown))}")
+    for key in ("enabled", "per_region", "retry_after"):
+        if key in value:
+            _boolean(value[key], f"{name}.{key}")
+    if "scope" in value:
+        _choice("account", "access_key")(value["scope"], f"{name}.scope")
+    if "default" in value:
+        _bucket(value["default"], f"{name}.default")
+    if "actions" in value:
+        actions = value["actions"]
+        if not isinstance(actions, dict):
+            raise ConfigError(f"{name}.actions must be an object of action name -> bucket, got {actions!r}")
+        for action, bucket in actions.items():
+            if not isinstance(action, str) or not action:
+                raise ConfigError(f"{name}.actions: action names must be non-empty strings")
+            _bucket(bucket, f"{name}.actions.{action}")
+    return value
+
+
 def _optional_seconds(value: Any, name: str) -> float | None:
     return None if value is None else _number(value, name, minimum=1.0)
 
@@ -251,6 +301,7 @@ SCHEMA: dict[str, Callable[[Any, str], Any]] = {
     "metadata_credential_lifetime": lambda v, n: _number(v, n, minimum=1.0),
     "metadata_read_only": _boolean,
     "metadata_require_token": _boolean,
+    "rate_limit": _rate_limit,
 }
 
 

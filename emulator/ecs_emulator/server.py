@@ -33,6 +33,7 @@ from .errors import ApiError, missing_parameter
 from .faults import Faults, internal_error
 from .params import COMMON_PARAMS, Params
 from .identity import MetadataService, describe_issued
+from .ratelimit import RateLimiter
 from .registry import ECS_VERSION, STS_VERSION, VPC_VERSION, Call
 
 MAX_BODY = 16 * 1024 * 1024
@@ -149,6 +150,7 @@ class App:
         self.auth = Authenticator(credentials or CredentialTable())
         self.metadata = MetadataService(self.auth.table)  # /_emulator/metadata (identity.py)
         self.faults = Faults()
+        self.ratelimit = RateLimiter()  # setting rate_limit (ratelimit.py)
         self.state_file = state_file
         self.quiet = quiet
         self.log = log or sys.stderr
@@ -186,6 +188,7 @@ class App:
 
     def _process(self, ctx: CallContext) -> Reply:
         spec = self._admit(ctx)
+        self._flow_control(ctx, spec)
         token = self._client_token(spec, ctx.params)
         return self._run(ctx, spec, token)
 
@@ -207,6 +210,23 @@ class App:
                 403,
             )
         return spec
+
+    def _flow_control(self, ctx: CallContext, spec: registry.ActionSpec) -> None:
+        """Per caller, region and action (setting rate_limit): Throttling.User before anything is done."""
+        assert ctx.auth is not None
+        cred = ctx.auth.credential
+        try:
+            self.ratelimit.admit(
+                self.store.config["rate_limit"],
+                account=cred.account,
+                access_key_id=cred.access_key_id,
+                region=str(ctx.params.get("RegionId", "")),
+                version=spec.version,
+                action=spec.name,
+            )
+        except ApiError:
+            ctx.fault = "rate_limit"
+            raise
 
     def _run(self, ctx: CallContext, spec: registry.ActionSpec, token: str | None) -> Reply:
         dry_run = str(ctx.params.get("DryRun", "")).strip().lower() == "true"
@@ -428,6 +448,7 @@ class App:
             ("GET", "state"): self._c_state,
             ("POST", "release"): self._c_release,
             ("GET", "identity"): self._c_identity,
+            ("GET", "ratelimit"): self._c_ratelimit,
         }
         handler = routes.get((req.method, name))
         if handler is None:
@@ -483,6 +504,7 @@ class App:
         with self.store.lock:
             self.store.reset()
         self.faults.clear()
+        self.ratelimit.clear()
         self.auth.nonces.clear()
         self.auth.table.clear_issued()
         self.metadata.reset()
@@ -538,6 +560,11 @@ class App:
         """Temporary credentials issued (AssumeRole, metadata; no secrets) and the metadata requests seen."""
         now = time.time()
         return json_reply(200, {"issued": describe_issued(self.auth.table, now), "metadata_requests": list(self.metadata.requests)})
+
+    def _c_ratelimit(self, req: HttpRequest) -> Reply:
+        """The flow-control setting and the token buckets in use (caller, region, action, tokens left)."""
+        return json_reply(200, {"rate_limit": copy.deepcopy(self.store.config["rate_limit"]),
+                                "buckets": self.ratelimit.describe()})
 
     def _c_state(self, req: HttpRequest) -> Reply:
         with self.store.lock:
