@@ -447,6 +447,7 @@ class App:
             ("POST", "config"): self._c_update_config,
             ("GET", "state"): self._c_state,
             ("POST", "release"): self._c_release,
+            ("POST", "expire"): self._c_expire,
             ("GET", "identity"): self._c_identity,
             ("GET", "ratelimit"): self._c_ratelimit,
         }
@@ -555,6 +556,24 @@ class App:
                 self.store.release(inst, now)
         self.persist()
         return json_reply(200, {"released": [i["InstanceId"] for i in found]})
+
+    def _c_expire(self, req: HttpRequest) -> Reply:
+        """Let subscriptions reach their end now (time the tests cannot wait for): from then on they are
+        expired as reference 8.6 describes (Stopped with a financial lock), unless auto-renewal renews them."""
+        body = self._json_body(req)
+        ids = body.get("instance_ids") if isinstance(body, dict) else None
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            raise ValueError('expected {"instance_ids": ["i-...", ...]}')
+        now = time.time()
+        with self.store.lock:
+            found = [self.store.instances[i] for i in ids if i in self.store.instances]
+            subscriptions = [inst for inst in found if inst["InstanceChargeType"] == "PrePaid"]
+            for inst in subscriptions:
+                inst["ExpiredTs"] = float(int(now) // 60 * 60)  # minute precision, as ExpiredTime has
+                self.store.touch(inst, now)
+            self.store.live_instances([inst["InstanceId"] for inst in subscriptions], now)
+        self.persist()
+        return json_reply(200, {"expired": [inst["InstanceId"] for inst in subscriptions]})
 
     def _c_identity(self, req: HttpRequest) -> Reply:
         """Temporary credentials issued (AssumeRole, metadata; no secrets) and the metadata requests seen."""

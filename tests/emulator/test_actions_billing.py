@@ -148,3 +148,29 @@ def test_auto_pay_false_leaves_an_unpaid_order(ecs: Ecs):
     body = ecs.call("ModifyInstanceChargeType", InstanceIds=json.dumps([iid]), Period=1, AutoPay=False)
     assert body["OrderId"]
     assert ecs.one(iid)["InstanceChargeType"] == "PostPaid"
+
+
+def test_expire_control_ends_a_subscription_as_time_would(ecs: Ecs, emulator):
+    (prepaid,) = ecs.run(InstanceChargeType="PrePaid", Period=1)
+    (postpaid,) = ecs.run()
+    answer = emulator.control("POST", "expire", {"instance_ids": [prepaid, postpaid, "i-unknown"]})
+    assert answer == {"expired": [prepaid]}
+    inst = ecs.one(prepaid)
+    # Reference 8.6: Stopped with a financial lock; ExpiredTime not after now.
+    assert inst["Status"] == "Stopped" and [lock["LockReason"] for lock in inst["OperationLocks"]["LockReason"]] == ["financial"]
+    assert inst["ExpiredTime"] <= _minute(time.time())
+    assert ecs.one(postpaid)["Status"] == "Running"
+    # An expired subscription is released only with TerminateSubscription (reference 9.9), and renewed from now.
+    assert_error(ecs.error("DeleteInstance", InstanceId=prepaid), "ChargeTypeViolation", 403)
+    renewed = ecs.call("RenewInstance", InstanceId=prepaid, Period=1)
+    assert renewed["OrderId"] and ecs.one(prepaid)["ExpiredTime"] > _minute(time.time() + 27 * 86400)
+    emulator.control("POST", "expire", {"instance_ids": [prepaid]})
+    ecs.call("DeleteInstance", InstanceId=prepaid, TerminateSubscription="true")
+    assert ecs.describe([prepaid]) == []
+
+
+def test_expire_control_refuses_bad_input(emulator):
+    from tests.helpers.emulator import EmulatorError
+
+    with pytest.raises(EmulatorError, match="400"):
+        emulator.control("POST", "expire", {"instance_ids": "i-1"})
