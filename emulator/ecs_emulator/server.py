@@ -126,6 +126,7 @@ class CallContext:
     request_id: str = field(default_factory=new_request_id)
     now: float = field(default_factory=time.time)
     started: float = field(default_factory=time.perf_counter)
+    started_cpu: float = field(default_factory=time.thread_time)  # this thread's CPU: steadier than wall time
     fmt: str = "json"
     params: dict[str, str] = field(default_factory=dict)
     action: str | None = None
@@ -410,6 +411,7 @@ class App:
             "signature": ctx.auth.style if ctx.auth else None,
             "method": ctx.request.method,
             "duration_ms": round(elapsed_ms, 3),
+            "cpu_ms": round((time.thread_time() - ctx.started_cpu) * 1000, 3),
         }
         with self._calls_lock:
             self._calls.append(entry)
