@@ -20,6 +20,8 @@ DEMO_VENV := .venv-demo
 DEMO_STAMP := $(DEMO_VENV)/.installed
 IMPORTER_VENV := .venv-importer
 IMPORTER_STAMP := $(IMPORTER_VENV)/.installed
+DOCS_VENV := .venv-docs
+DOCS_STAMP := $(DOCS_VENV)/.installed
 
 PYTEST := -m pytest -p no:cacheprovider
 # Two workers on this kind of machine; suites that start servers use free ports.
@@ -27,7 +29,7 @@ XDIST := -n auto
 # Run by `make test` before the main pytest run, each whatever the others do.
 GATES := sanity sanity-oldest lint lint-docs lint-changelog galaxy-importer typecheck test-oldest
 
-.PHONY: help venv venv-lint venv-oldest venv-demo venv-importer test test-emulator test-unit test-integration \
+.PHONY: help venv venv-lint venv-oldest venv-demo venv-importer venv-docs docs docs-rst release-changelog test test-emulator test-unit test-integration \
 	test-packaging test-molecule test-oldest check sanity sanity-oldest lint lint-docs lint-changelog galaxy-importer \
 	typecheck build \
 	demo bench emulator clean
@@ -50,6 +52,9 @@ help:
 	@echo "make galaxy-importer galaxy-importer on the built tarball, as Galaxy and as Automation Hub"
 	@echo "make typecheck       mypy over plugins/module_utils (Python 3.11 semantics)"
 	@echo "make build           ansible-galaxy collection build into .tmp/dist"
+	@echo "make docs            the documentation site's HTML (antsibull-docs + Sphinx, offline) in .tmp/docs/html"
+	@echo "make docs-rst        regenerate the docsite pages written in Markdown (docs/*.md -> docs/docsite/rst/)"
+	@echo "make release-changelog  the release's changelog: fragments -> changelogs/changelog.yaml and CHANGELOG.rst"
 	@echo "make clean           remove the venvs and scratch directories"
 
 # --- virtual environments (re-created only when their requirement files change)
@@ -94,6 +99,13 @@ $(DEMO_STAMP): requirements.txt requirements-demo.txt emulator/pyproject.toml
 	fi
 	touch $(DEMO_STAMP)
 
+$(DOCS_STAMP): requirements-docs.txt
+	@test -n "$(PYTHON)" || { echo "no Python found" >&2; exit 1; }
+	$(PYTHON) -m venv $(DOCS_VENV)
+	$(DOCS_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(DOCS_VENV)/bin/python -m pip install --quiet -r requirements-docs.txt
+	touch $(DOCS_STAMP)
+
 $(IMPORTER_STAMP): requirements-importer.txt
 	@test -n "$(PYTHON)" || { echo "no Python found" >&2; exit 1; }
 	$(PYTHON) -m venv $(IMPORTER_VENV)
@@ -106,6 +118,7 @@ venv-lint: $(LINT_STAMP)
 venv-oldest: $(OLDEST_STAMP)
 venv-demo: $(DEMO_STAMP)
 venv-importer: $(IMPORTER_STAMP)
+venv-docs: $(DOCS_STAMP)
 
 # --- tests
 
@@ -187,6 +200,28 @@ typecheck: venv-lint
 build: venv
 	$(VENV)/bin/ansible-galaxy collection build --force --output-path .tmp/dist .
 
+# --- documentation and release
+
+# The docsite as docs.ansible.com would render it: antsibull-docs turns the plugin, role and extra docs
+# (docs/docsite/) into rst, Sphinx builds .tmp/docs/html/index.html; offline (no intersphinx), warnings
+# fail it. About 10 s; not in `make test`, which checks the same sources with lint-docs and tests/packaging.
+docs: venv-docs
+	scripts/build-docs $(DOCS_VENV) .tmp/docs
+
+# docs/guide.md, docs/migration.md and docs/versioning.md are the sources of their docsite pages;
+# run this after editing one (tests/packaging fails while a generated page is stale). Standard library only.
+docs-rst:
+	$(or $(PYTHON),python3) scripts/md2rst.py
+
+# The changelog of the release galaxy.yml names: antsibull-changelog moves every fragment of
+# changelogs/fragments/ into changelogs/changelog.yaml (and deletes them, keep_fragments: false) and
+# writes CHANGELOG.rst, which the tarball ships. Run it once, when the release's fragments are all in, and
+# commit the result; lint-changelog and tests/packaging check it afterwards.
+release-changelog: venv-lint
+	PATH="$(CURDIR)/$(LINT_VENV)/bin:$$PATH" antsibull-changelog release
+	$(LINT_VENV)/bin/antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
+	@test -s CHANGELOG.rst && echo "CHANGELOG.rst and changelogs/changelog.yaml now hold release $$(sed -n 's/^version: *//p' galaxy.yml)"
+
 # --- the other README commands
 
 # Runtime only (.venv-demo): ansible-core, the SDKs and the emulator.
@@ -201,4 +236,4 @@ emulator: venv
 	$(VENV)/bin/ecs-emulator
 
 clean:
-	rm -rf $(VENV) $(LINT_VENV) $(OLDEST_VENV) $(DEMO_VENV) $(IMPORTER_VENV) .tmp .cache
+	rm -rf $(VENV) $(LINT_VENV) $(OLDEST_VENV) $(DEMO_VENV) $(IMPORTER_VENV) $(DOCS_VENV) .tmp .cache
