@@ -49,7 +49,7 @@ def test_antsibull_changelog_writes_the_rst_changelog():
 
 
 def _documented_versions() -> dict[str, str]:
-    """version_added of every module and plugin (top level), from its DOCUMENTATION."""
+    """version_added of every module and plugin (its DOCUMENTATION) and of every role (its main entry point)."""
     found = {}
     for path in sorted((REPO_ROOT / "plugins").glob("*/*.py")):
         if path.parent.name in ("module_utils", "plugin_utils", "doc_fragments") or path.name == "__init__.py":
@@ -59,12 +59,15 @@ def _documented_versions() -> dict[str, str]:
             if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "DOCUMENTATION":
                 doc = yaml.safe_load(node.value.value)
                 found[str(path.relative_to(REPO_ROOT))] = str(doc.get("version_added"))
+    for path in sorted((REPO_ROOT / "roles").glob("*/meta/argument_specs.yml")):
+        specs = yaml.safe_load(path.read_text())["argument_specs"]
+        found[str(path.relative_to(REPO_ROOT))] = str(specs["main"].get("version_added"))
     return found
 
 
 def test_version_added_names_a_release_from_1_0_0_on():
-    """antsibull-changelog lists a plugin as new in the release its version_added names; 1.0.0 is the first."""
+    """antsibull-changelog lists a plugin or role as new in the release its version_added names; 1.0.0 is the first."""
     versions = _documented_versions()
-    assert versions, "no module or plugin found"
+    assert len(versions) >= 6, versions
     for path, version in versions.items():
         assert (1, 0, 0) <= _version(version) <= _version(str(GALAXY["version"])), (path, version)
