@@ -2,7 +2,9 @@
 
 .venv-demo (requirements-demo.txt) runs `make demo` with what .venv tests;
 .venv-importer (requirements-importer.txt) runs galaxy-importer with the
-ansible-core of .venv and the ansible-lint of .venv-lint.
+ansible-core of .venv and the ansible-lint of .venv-lint; .venv-docs
+(requirements-docs.txt) builds the docsite with the ansible-core and
+antsibull-docs of .venv-lint.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ def requirement_names(name: str) -> set[str]:
     ("requirements-demo.txt", "requirements-dev.txt"),
     ("requirements-importer.txt", "requirements-dev.txt"),
     ("requirements-importer.txt", "requirements-lint.txt"),
+    ("requirements-docs.txt", "requirements-lint.txt"),
 ])
 def test_shared_pins_agree(extra, tested):
     extra_pins, tested_pins = pins(extra), pins(tested)
