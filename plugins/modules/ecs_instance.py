@@ -568,8 +568,9 @@ instances:
       V(0), as the API gives them; the shortcuts are V(null) when there is no such address.
     - Cloud disks (system and data disks) are not part of C(DescribeInstances) and so not of this result;
       RV(instances[].local_storage_amount) and RV(instances[].local_storage_capacity) describe local disks.
-    - The same shape as RV(alicloud.ecs.ecs_instance_info#module:instances); the P(alicloud.ecs.ecs#inventory)
-      inventory plugin makes its host variables from the same keys.
+    - The same shape as the RV(alicloud.ecs.ecs_instance_info#module:instances) of
+      M(alicloud.ecs.ecs_instance_info); the P(alicloud.ecs.ecs#inventory) inventory plugin makes its host variables
+      from the same keys.
     - In check mode, the existing instances as they would be after the run; instances still to be created are
       left out.
   returned: always
