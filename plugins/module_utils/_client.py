@@ -91,6 +91,7 @@ ENV_VARS: dict[str, tuple[str, ...]] = {
     "security_token": ("ALICLOUD_SECURITY_TOKEN", "ALIBABA_CLOUD_SECURITY_TOKEN"),
     "region": ("ALICLOUD_REGION", "ALIBABA_CLOUD_REGION_ID", "ALICLOUD_REGION_ID"),
     "endpoint": ("ALICLOUD_ECS_ENDPOINT",),
+    "vpc_endpoint": ("ALICLOUD_VPC_ENDPOINT",),
     "profile": ("ALICLOUD_PROFILE", "ALIBABA_CLOUD_PROFILE"),
     "profile_file": ("ALICLOUD_CONFIG_FILE", "ALICLOUD_SHARED_CREDENTIALS_FILE"),
     "assume_role_arn": ("ALICLOUD_ASSUME_ROLE_ARN",),
@@ -119,6 +120,14 @@ MISSING_CREDENTIALS = (
 )
 SUPPORTED_MODES = ("AK", "StsToken", "RamRoleArn", "EcsRamRole", "ChainableRamRoleArn")
 STS_VERSION = "2015-04-01"
+VPC_VERSION = "2016-04-28"
+# Regions whose VPC API host is the central vpc.aliyuncs.com (aliyun-python-sdk-vpc's endpoint map, reference 1.1);
+# every other region has vpc.<region>.aliyuncs.com.
+VPC_CENTRAL_REGIONS = frozenset({
+    "cn-hangzhou", "cn-hangzhou-finance", "cn-shanghai-finance-1", "cn-shenzhen-finance-1", "cn-north-2-gov-1",
+    "cn-beijing-gov-1", "cn-wuhan", "cn-zhangbei", "cn-fujian", "cn-beijing-finance-pop", "cn-hongkong-finance-pop",
+    "rus-west-1-pop", "ap-northeast-2-pop",
+})
 DEFAULT_STS_ENDPOINT = "sts.aliyuncs.com"
 DEFAULT_SESSION_NAME = "ansible-alicloud-ecs"
 DEFAULT_DURATION = 3600
@@ -452,6 +461,24 @@ def resolve_endpoint(region: str, endpoint: str | None) -> tuple[str, str]:
     return split_endpoint(endpoint, "endpoint")
 
 
+def resolve_vpc_endpoint(region: str, vpc_endpoint: str | None, endpoint: str | None) -> tuple[str, str, bool]:
+    """(endpoint, protocol, whether it is the default) of VPC calls (EIPs).
+
+    ``vpc_endpoint`` wins.  Without it, an ``endpoint`` that is not an Alibaba Cloud host (the emulator, a
+    proxy, a private gateway) serves VPC calls too; an Alibaba Cloud ECS host cannot, so then VPC calls go
+    to the VPC service's own regional host over HTTPS.
+    """
+    if vpc_endpoint:
+        return split_endpoint(vpc_endpoint, "vpc_endpoint") + (False,)
+    if endpoint:
+        url, protocol = split_endpoint(endpoint, "endpoint")
+        host = re.sub(r"^https?://", "", url).split("/")[0].rsplit(":", 1)[0].lower()
+        if not (host == "aliyuncs.com" or host.endswith(".aliyuncs.com")):
+            return url, protocol, False
+    host = "vpc.aliyuncs.com" if region in VPC_CENTRAL_REGIONS else "vpc.%s.aliyuncs.com" % region
+    return host, "https", True
+
+
 def split_endpoint(endpoint: str, option: str) -> tuple[str, str]:
     """A URL or ``host[:port]`` (HTTPS) -> (endpoint, protocol); ``option`` names it in the error."""
     endpoint = str(endpoint).strip().rstrip("/")
@@ -572,6 +599,7 @@ class EcsClient:
         self._sleep = sleep
         self._acs = acs if acs is not None else _make_acs_client(info)
         self.attempts = 0
+        self.info = info  # what vpc_client() builds the VPC client of the same run from
 
     @property
     def _secrets(self) -> list[str | None]:
@@ -681,6 +709,40 @@ class StsClient(EcsClient):
         cause = NAME_FAILURE.search(detail)
         return "the STS endpoint host %s does not resolve (%s); check the sts_endpoint option (env ALICLOUD_STS_ENDPOINT)" % (
             host, cause.group(0) if cause else "name resolution failed")
+
+
+class VpcClient(EcsClient):
+    """VPC (2016-04-28, EIPs) through the ECS client's AcsClient, credentials, retries, error shapes and scrubbing."""
+
+    def _request(self, action: str, params: dict[str, Any]) -> Any:
+        request = CommonRequest(domain=self.endpoint, version=VPC_VERSION, action_name=action, product="Vpc")
+        request.set_method("POST")
+        request.set_accept_format("JSON")
+        request.set_protocol_type(protocol_type.HTTPS if self.protocol == "https" else protocol_type.HTTP)
+        for key, value in flatten_params(dict({"RegionId": self.region}, **params)).items():
+            request.add_query_param(key, value)
+        return request
+
+    def _name_failure(self, detail: str) -> str:
+        host = re.sub(r"^https?://", "", self.endpoint).split("/")[0].rsplit(":", 1)[0]
+        cause = NAME_FAILURE.search(detail)
+        if self.default_endpoint:
+            advice = "check the region (%s), or set vpc_endpoint (env ALICLOUD_VPC_ENDPOINT)" % self.region
+        else:
+            advice = "check the vpc_endpoint option (env ALICLOUD_VPC_ENDPOINT), else endpoint (env ALICLOUD_ECS_ENDPOINT)"
+        return "the VPC endpoint host %s (region %s) does not resolve (%s); %s" % (
+            host, self.region, cause.group(0) if cause else "name resolution failed", advice)
+
+
+def vpc_client(ecs: EcsClient, options: dict[str, Any], env: Mapping[str, str] | None = None) -> VpcClient:
+    """The VPC client of a run: the ECS client's credentials (renewals included) and settings, the VPC endpoint
+    of ``resolve_vpc_endpoint`` (options ``vpc_endpoint`` and ``endpoint``, else their environment variables)."""
+    env = os.environ if env is None else env
+    endpoint, protocol, default = resolve_vpc_endpoint(
+        ecs.region, _option_or_env(options, "vpc_endpoint", env), _option_or_env(options, "endpoint", env)
+    )
+    info = dict(ecs.info, endpoint=endpoint, protocol=protocol, default_endpoint=default)
+    return VpcClient(info, clock=ecs._clock, sleep=ecs._sleep, acs=ecs._acs)
 
 
 def _client_error_code(err: Any) -> str:
