@@ -30,9 +30,9 @@ from ansible_collections.alicloud.ecs.plugins.module_utils._waiters import TRANS
 
 NO_BANDWIDTH = (
     "instance %s has no outgoing public bandwidth (internet_max_bandwidth_out is 0), so ECS refuses to give it a "
-    "public IP address (API error AllocateIpInvalidInstanceBandwidth). Give the instance an "
-    "internet_max_bandwidth_out above 0 (create it with the internet_max_bandwidth_out option of "
-    "alicloud.ecs.ecs_instance, or raise it with ModifyInstanceNetworkSpec), or bind an EIP instead"
+    "public IP address (API error AllocateIpInvalidInstanceBandwidth). Give it an Elastic IP instead "
+    "(address_type=eip, which needs no bandwidth on the instance), or raise its internet_max_bandwidth_out above 0 "
+    "with alicloud.ecs.ecs_instance and run this task again"
 )
 
 
@@ -41,6 +41,19 @@ def public_address(instance: dict[str, Any]) -> str | None:
     addresses = (instance.get("PublicIpAddress") or {}).get("IpAddress") or []
     eip = (instance.get("EipAddress") or {}).get("IpAddress") or None
     return next((a for a in addresses if a), None) or eip
+
+
+def address_view(instance: dict[str, Any]) -> dict[str, Any]:
+    """What diff mode compares: the kind of public address the instance has, the address and the EIP id."""
+    shown = instance.get("EipAddress") or {}
+    kind = "eip" if shown.get("AllocationId") else ("public_ip" if ecs_addresses(instance) else None)
+    return {"instance_id": instance["InstanceId"], "address_type": kind, "ip_address": public_address(instance),
+            "allocation_id": shown.get("AllocationId") or None}
+
+
+def ecs_addresses(instance: dict[str, Any]) -> list[str]:
+    """The public IP addresses ECS assigned to the instance (not EIPs)."""
+    return [a for a in (instance.get("PublicIpAddress") or {}).get("IpAddress") or [] if a]
 
 
 def find_instance(client: Any, instance_id: str | None, name: str | None) -> dict[str, Any] | None:
@@ -104,7 +117,7 @@ class PublicIpRunner:
             return self.result(True, None, instance)
         address, changed = self.allocate(instance_id)
         after = self.wait_for_address(instance_id, address) or instance
-        return self.result(changed, public_address(after) or address, after)
+        return self.result(changed, public_address(after) or address, after, before=instance)
 
     def allocate(self, instance_id: str) -> tuple[str | None, bool]:
         """(address or None when ECS says one exists already, whether this run allocated it)."""
@@ -156,8 +169,24 @@ class PublicIpRunner:
         return settled[instance_id] or instance
 
     @staticmethod
-    def result(changed: bool, address: str | None, instance: dict[str, Any]) -> dict[str, Any]:
-        return {"changed": changed, "ip_address": address, "instance": normalize_instance(instance)}
+    def result(
+        changed: bool, address: str | None, instance: dict[str, Any], before: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """``instance`` after the run, ``before`` it (the same when omitted)."""
+        shown = instance.get("EipAddress") or {}
+        view = address_view(before or instance)
+        after = dict(view, address_type=view["address_type"] or "public_ip", ip_address=address) if changed else view
+        return {
+            "changed": changed,
+            "ip_address": address,
+            "allocation_id": shown.get("AllocationId") or None,
+            # An EIP found here is not looked up (this mode makes no VPC call): who allocated it is unknown.
+            "module_allocated": False if not shown.get("AllocationId") else None,
+            "eip": None,
+            "released_allocation_ids": [],
+            "instance": normalize_instance(instance),
+            "diff": {"before": view, "after": after},
+        }
 
 
 def ensure_public_ip(mod: Any) -> dict[str, Any]:

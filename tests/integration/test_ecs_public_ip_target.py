@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+OWNER_TAG = "alicloud-ecs-eip-for"
+
 from tests.helpers.ansible_cli import IMAGE, NETWORK, REGION, emulator_delays, target_playbook, target_vars
 
 
@@ -20,6 +22,14 @@ def test_target_ecs_public_ip(ansible, emulator, tmp_path):
     assert len(allocations) == 2, allocations
     assert all(c["code"] is None for c in allocations)
     assert len({c["parameters"]["InstanceId"] for c in allocations}) == 2
+    # EIPs: three allocations (the stopped instance twice, around a release, and the running one), each with its
+    # own ClientToken; none in check mode or on a repeat; a kept EIP is bound again, not replaced.
+    eips = [c for c in emulator.calls("AllocateEipAddress") if c["code"] is None]
+    assert len(eips) == 3 and len({c["parameters"]["ClientToken"] for c in eips}) == 3, eips
+    assert len([c for c in emulator.calls("AssociateEipAddress") if c["code"] is None]) == 4
+    assert len([c for c in emulator.calls("ReleaseEipAddress") if c["code"] is None]) == 3
+    owners = {c["parameters"]["Tag.1.Value"] for c in eips}
+    assert len(owners) == 2 and not [e for e in emulator.state()["eips"].values() if e["Tags"].get(OWNER_TAG) in owners]
 
 
 def test_public_ip_waits_out_starting(ansible, emulator, tmp_path, name):
