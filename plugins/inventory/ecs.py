@@ -126,6 +126,7 @@ from ansible_collections.alicloud.ecs.plugins.plugin_utils._inventory import (
     host_vars,
     preferred_hostname,
     regions_to_query,
+    set_in,
     validate_hostnames,
 )
 
@@ -150,22 +151,25 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             raise AnsibleError(str(exc)) from exc
         instances, cached = self._get_cached_result(path, cache)
         if not cached:
-            instances = self._fetch_instances()
+            instances = self._fetch_instances(config or {})
         self._populate(instances, preferences)
         self._update_cached_result(path, cache, instances)
 
     # -- reading ---------------------------------------------------------------
-    def _client_options(self) -> dict[str, Any]:
+    def _client_options(self, config: dict[str, Any]) -> dict[str, Any]:
         values = {}
         for name in CREDENTIAL_OPTIONS:
-            value, origin = self.get_option_and_origin(name)
+            value = self.get_option(name)
             if isinstance(value, str) and self.templar.is_template(value):
                 value = self.templar.template(value)
+            # ansible-core 2.16's get_option_and_origin does not see the configuration file (only ansible.cfg,
+            # the environment and defaults), so an option set in the file is recognized from its data.
+            origin = "configuration file" if set_in(config, name) else self.get_option_and_origin(name)[1]
             values[name] = (value, origin)
         return client_options(values)
 
-    def _fetch_instances(self) -> list[dict[str, Any]]:
-        options = self._client_options()
+    def _fetch_instances(self, config: dict[str, Any]) -> list[dict[str, Any]]:
+        options = self._client_options(config)
         secrets = [options.get("secret_key"), options.get("security_token"), options.get("assume_role_external_id")]
         filters = filter_options(self.get_option, FILTER_SPEC)
         instances: list[dict[str, Any]] = []

@@ -82,6 +82,11 @@ def client_options(values: dict[str, tuple[Any, str]]) -> dict[str, Any]:
     return result
 
 
+def set_in(config: Mapping[str, Any], name: str) -> bool:
+    """Whether the inventory configuration sets credential option ``name`` (or one of its aliases)."""
+    return any(key in config for key in [name] + list(CREDENTIALS_SPEC[name].get("aliases", [])))
+
+
 def deprecated_names(config: Mapping[str, Any]) -> list[str]:
     """A message for each old (alibaba.alicloud) option name used in an inventory configuration."""
     messages = []

@@ -14,6 +14,7 @@ from ansible_collections.alicloud.ecs.plugins.plugin_utils._inventory import (
     host_vars,
     preferred_hostname,
     regions_to_query,
+    set_in,
     validate_hostnames,
 )
 from ansible_collections.alicloud.ecs.tests.unit.kit import trust_as_template
@@ -108,6 +109,12 @@ def test_client_options_leave_environment_values_to_the_client():
     assert options["access_key"] is None and options["region"] is None
     assert options["secret_key"] == "SK" and options["retry_timeout"] == 120.0
     assert options["profile"] is None
+
+
+def test_set_in_recognizes_options_and_their_old_names_in_the_configuration():
+    config = {"plugin": "alicloud.ecs.ecs", "access_key": "AK", "alicloud_secret_key": "SK"}
+    assert set_in(config, "access_key") and set_in(config, "secret_key")
+    assert not set_in(config, "region") and not set_in(config, "security_token")
 
 
 def test_regions_to_query():
