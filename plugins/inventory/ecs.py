@@ -11,13 +11,20 @@ description:
   - Reads the ECS instances of one or several regions with C(DescribeInstances) and makes each one a host.
   - Uses a YAML configuration file whose name ends with C(ecs.yml) or C(ecs.yaml) and that sets O(plugin) to
     V(alicloud.ecs.ecs).
-  - Every key of an instance, in the shape M(alicloud.ecs.ecs_instance_info) returns (C(instance_id),
-    C(instance_name), C(status), C(zone_id), C(region_id), C(tags), C(public_ip), C(private_ip), C(vpc_id),
-    C(vswitch_id), C(security_group_ids), ...), becomes a host variable, prefixed with O(hostvars_prefix)
-    (C(ecs_instance_id), C(ecs_tags), ... by default).
+  - Each host gets a lean set of host variables, prefixed with O(hostvars_prefix), from the attributes of its
+    instance in the shape M(alicloud.ecs.ecs_instance_info) returns them. By default these are C(ecs_image_id),
+    C(ecs_instance_charge_type), C(ecs_instance_id), C(ecs_instance_name), C(ecs_instance_type), C(ecs_os_type),
+    C(ecs_private_ip), C(ecs_public_ip), C(ecs_region_id), C(ecs_status), C(ecs_tags) and C(ecs_zone_id).
+    O(hostvars_include) adds other attributes, or all of them.
+  - A variable whose value is empty (null, an empty string, list or dictionary) is not set, unless
+    O(hostvars_keep_empty=true). So C(ecs_public_ip) exists only on instances with a public address and
+    C(ecs_tags) only on tagged ones. With O(strict=true), expressions in O(compose), O(groups) and O(keyed_groups)
+    that use such a variable need the C(default) filter (see the examples).
   - C(ansible_host) is set to the public address of the instance, else to its private one. O(compose) can
     override it.
   - The filters are the same as those of M(alicloud.ecs.ecs_instance_info) and apply in every region.
+  - The regions are read at the same time (up to eight at once), each with its own client and all with the
+    same credentials (one C(AssumeRole) for all of them).
 author:
   - alicloud.ecs contributors (@alicloud-ecs)
 extends_documentation_fragment:
@@ -31,12 +38,34 @@ options:
       - How hosts are named, as a list of preferences; the first one that gives a non-empty value wins.
       - V(public_ip), V(private_ip), V(instance_id) and V(instance_name) name that attribute of the instance.
         Any other entry must be a Jinja2 template, for example C({{ instance_name }}-{{ zone_id }}), which can
-        use the keys of the instance without prefix.
+        use the host's variables without prefix (the default set and those of O(hostvars_include)).
       - An instance for which no preference gives a name is left out with a warning (an error with
         O(strict=true)). When two instances get the same name, the second one is left out with a warning.
     type: list
     elements: str
     default: [instance_id]
+  hostvars_include:
+    description:
+      - Attributes of the instance to set as host variables besides the default ones (see the description), by
+        the names M(alicloud.ecs.ecs_instance_info) returns them with, without O(hostvars_prefix). For example
+        V(vpc_id), V(vswitch_id), V(security_group_ids), V(host_name), V(creation_time), V(expired_time),
+        V(key_pair_name), V(internet_max_bandwidth_out), V(cpu) or V(memory).
+      - V(all) sets every attribute of the instance.
+      - A name that no listed instance has is reported with a warning.
+      - Templates in O(hostnames), O(compose), O(groups) and O(keyed_groups) see only the variables that are
+        set, so an attribute they use must be in the default set or here.
+    type: list
+    elements: str
+    default: []
+    version_added: 1.0.0
+  hostvars_keep_empty:
+    description:
+      - Also set the host variables whose value is empty (null, an empty string, list or dictionary).
+      - With O(hostvars_include=[all]) this gives every attribute of the instance as a host variable, as earlier
+        versions of this plugin did (69 variables per host, 16 of them usually empty).
+    type: bool
+    default: false
+    version_added: 1.0.0
   hostvars_prefix:
     description:
       - Prefix of the host variables made from the attributes of the instance. C(ansible_host) never gets it.
@@ -62,8 +91,10 @@ notes:
   - ECS is eventually consistent; each refresh is a snapshot of C(DescribeInstances), which may lag behind
     recent changes (an instance created moments ago may be missing from one refresh, one released moments
     ago still be in it, in its last state). The next refresh catches up.
-  - With O(cache=true) and a persistent cache plugin (for example V(ansible.builtin.jsonfile)), the instances
-    are read from the cache until O(cache_timeout) expires or C(--flush-cache) is given; no API call is made then.
+  - With O(cache=true) and a persistent cache plugin (for example V(ansible.builtin.jsonfile)), the hosts'
+    attributes are read from the cache until O(cache_timeout) expires or C(--flush-cache) is given; no API call
+    is made then. The cache holds only the attributes that become host variables; after a change of
+    O(hostvars_include) or O(hostvars_keep_empty) the instances are read from the API again.
 seealso:
   - module: alicloud.ecs.ecs_instance_info
 """
@@ -85,15 +116,27 @@ tags:
 hostnames:
   - instance_name
   - instance_id
+hostvars_include:
+  - vpc_id
+  - security_group_ids
 keyed_groups:
   - key: ecs_tags
     prefix: tag
   - key: ecs_zone_id
     prefix: zone
+  - key: ecs_vpc_id
+    prefix: vpc
 groups:
   web: "'web' in ecs_instance_name"
+  ssh_open: "'sg-bp1abcdefghijk' in ecs_security_group_ids | default([])"
 compose:
   ansible_host: ecs_private_ip
+
+# full.ecs.yml: every attribute of every instance as a host variable, empty ones too (the earlier default)
+plugin: alicloud.ecs.ecs
+hostvars_include:
+  - all
+hostvars_keep_empty: true
 
 # vault.ecs.yml: credentials from a vault, host names from a template, cached for an hour
 plugin: alicloud.ecs.ecs
@@ -116,16 +159,22 @@ from ansible.utils.vars import combine_vars
 
 from ansible_collections.alicloud.ecs.plugins.module_utils._client import HAS_ALIYUN_SDK, build_client, resolve_credentials
 from ansible_collections.alicloud.ecs.plugins.module_utils._errors import EcsError, failure_message, redact
-from ansible_collections.alicloud.ecs.plugins.module_utils._filters import FILTER_SPEC, describe_filtered
-from ansible_collections.alicloud.ecs.plugins.module_utils._transform import normalize_instances
+from ansible_collections.alicloud.ecs.plugins.module_utils._filters import FILTER_SPEC
 from ansible_collections.alicloud.ecs.plugins.plugin_utils._inventory import (
     CREDENTIAL_OPTIONS,
+    DEFAULT_HOSTVARS,
+    SharedProvider,
+    cache_entry,
+    cached_records,
     client_options,
     deprecated_names,
+    fetch_records,
     filter_options,
     host_vars,
+    hostvar_names,
     preferred_hostname,
     regions_to_query,
+    selection_key,
     set_in,
     validate_hostnames,
 )
@@ -147,13 +196,18 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             self.display.deprecated(message, version="2.0.0", collection_name="alicloud.ecs")
         try:
             preferences = validate_hostnames(self.get_option("hostnames"))
+            names = hostvar_names(self.get_option("hostvars_include"))
         except ValueError as exc:
             raise AnsibleError(str(exc)) from exc
-        instances, cached = self._get_cached_result(path, cache)
-        if not cached:
-            instances = self._fetch_instances(config or {})
-        self._populate(instances, preferences)
-        self._update_cached_result(path, cache, instances)
+        keep_empty = bool(self.get_option("hostvars_keep_empty"))
+        selection = selection_key(names, keep_empty)
+        records = self._get_cached_result(path, cache, selection)
+        fetched = records is None
+        if records is None:
+            records = self._fetch_records(config or {}, names, keep_empty)
+        self._populate(records, preferences)
+        if fetched:
+            self._update_cached_result(path, records, selection)
 
     # -- reading ---------------------------------------------------------------
     def _client_options(self, config: dict[str, Any]) -> dict[str, Any]:
@@ -168,11 +222,12 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             values[name] = (value, origin)
         return client_options(values)
 
-    def _fetch_instances(self, config: dict[str, Any]) -> list[dict[str, Any]]:
+    def _fetch_records(
+        self, config: dict[str, Any], names: frozenset[str] | None, keep_empty: bool
+    ) -> list[dict[str, Any]]:
         options = self._client_options(config)
         secrets = [options.get("secret_key"), options.get("security_token"), options.get("assume_role_external_id")]
         filters = filter_options(self.get_option, FILTER_SPEC)
-        instances: list[dict[str, Any]] = []
         credentials: dict[str, Any] = {}
         try:
             regions = regions_to_query(self.get_option("regions"), None)
@@ -181,50 +236,58 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             for message in credentials["deprecations"]:
                 self.display.deprecated(message, version="2.0.0", collection_name="alicloud.ecs")
             # One set of credentials (one AssumeRole, one metadata request) for every region's client.
-            for region in regions or [credentials["region"]]:
-                client = build_client(dict(options, region=region), provider=credentials["provider"])
-                instances += normalize_instances(describe_filtered(client, filters))
+            provider = SharedProvider(credentials["provider"])
+            regions = regions or [credentials["region"]]
+            clients = [build_client(dict(options, region=region), provider=provider) for region in regions]
+            records, attributes = fetch_records(clients, filters, names, keep_empty)
         except EcsError as err:
             if credentials:
                 secrets += credentials["provider"].secrets()
             raise AnsibleError(redact("alicloud.ecs.ecs inventory: %s" % failure_message(err), secrets)) from None
-        return instances
+        unknown = sorted(set(names or ()) - set(DEFAULT_HOSTVARS) - attributes) if records else []
+        if unknown:
+            self.display.warning(
+                "alicloud.ecs.ecs inventory: hostvars_include names %s, which no listed instance has (the names are "
+                "those of alicloud.ecs.ecs_instance_info's instances, without hostvars_prefix)" % ", ".join(unknown)
+            )
+        return records
 
-    def _get_cached_result(self, path: str, cache: bool) -> tuple[list[dict[str, Any]], bool]:
+    def _get_cached_result(self, path: str, cache: bool, selection: dict[str, Any]) -> list[dict[str, Any]] | None:
         # cache is False with --flush-cache or meta: refresh_inventory
         if not cache or not self.get_option("cache"):
-            return [], False
+            return None
         try:
-            return self._cache[self.get_cache_key(path)], True
+            entry = self._cache[self.get_cache_key(path)]
         except KeyError:  # expired or never written
-            return [], False
+            return None
+        return cached_records(entry, selection)
 
-    def _update_cached_result(self, path: str, cache: bool, result: list[dict[str, Any]]) -> None:
-        if not self.get_option("cache"):
-            return
-        key = self.get_cache_key(path)
-        # A result that came from the cache is not written back: that would extend its timeout.
-        if cache and key in self._cache:
-            return
-        self._cache[key] = result
+    def _update_cached_result(self, path: str, records: list[dict[str, Any]], selection: dict[str, Any]) -> None:
+        # Only what was read from the API is written: writing back a cached result would extend its timeout.
+        if self.get_option("cache"):
+            self._cache[self.get_cache_key(path)] = cache_entry(records, selection)
 
     # -- building hosts --------------------------------------------------------
-    def _render(self, template: str, instance: dict[str, Any]) -> Any:
-        self.templar.available_variables = combine_vars(self._vars, instance)
+    def _render(self, template: str, record: dict[str, Any]) -> Any:
+        self.templar.available_variables = combine_vars(self._vars, record)
         try:
             return self.templar.template(template)
         except Exception as exc:  # noqa: BLE001 - a bad template is the user's, not ours
             if self.get_option("strict"):
-                raise AnsibleError("hostnames: cannot render %r for %s: %s" % (template, instance.get("instance_id"), exc))
+                raise AnsibleError(
+                    "hostnames: cannot render %r for %s: %s (templates see the host variables without prefix; "
+                    "add other attributes with hostvars_include)" % (template, record.get("instance_id"), exc)
+                )
             return None
 
-    def _populate(self, instances: list[dict[str, Any]], preferences: list[str]) -> None:
+    def _populate(self, records: list[dict[str, Any]], preferences: list[str]) -> None:
         strict = self.get_option("strict")
         prefix = self.get_option("hostvars_prefix") or ""
+        constructed = (self.get_option("compose"), self.get_option("groups"), self.get_option("keyed_groups"))
         owners: dict[str, str] = {}
-        for instance in instances:
-            hostname = preferred_hostname(instance, preferences, self._render)
-            instance_id = instance.get("instance_id")
+        for record in records:
+            hostname = preferred_hostname(record, preferences, self._render)
+            instance_id = record.get("instance_id")
             if not hostname:
                 message = "instance %s has no value for any of the hostnames %s" % (instance_id, preferences)
                 if strict:
@@ -238,13 +301,18 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 )
                 continue
             owners[hostname] = instance_id
-            self._add_host(hostname, host_vars(instance, prefix), strict)
+            self._add_host(hostname, host_vars(record, prefix), strict, *constructed)
 
-    def _add_host(self, hostname: str, variables: dict[str, Any], strict: bool) -> None:
+    def _add_host(
+        self, hostname: str, variables: dict[str, Any], strict: bool, compose: Any, groups: Any, keyed: Any
+    ) -> None:
         self.inventory.add_host(hostname)
         for key, value in variables.items():
             self.inventory.set_variable(hostname, key, value)
-        # The constructed helpers add the host's own variables (and what compose set) to these.
-        self._set_composite_vars(self.get_option("compose"), variables, hostname, strict=strict)
-        self._add_host_to_composed_groups(self.get_option("groups"), {}, hostname, strict=strict)
-        self._add_host_to_keyed_groups(self.get_option("keyed_groups"), {}, hostname, strict=strict)
+        if compose:
+            self._set_composite_vars(compose, variables, hostname, strict=strict)
+        if groups or keyed:
+            # The host's variables once (with what compose set), instead of once per group entry.
+            everything = self.inventory.get_host(hostname).get_vars()
+            self._add_host_to_composed_groups(groups, everything, hostname, strict=strict, fetch_hostvars=False)
+            self._add_host_to_keyed_groups(keyed, everything, hostname, strict=strict, fetch_hostvars=False)

@@ -1,22 +1,60 @@
 # Copyright: alicloud.ecs contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # Private to alicloud.ecs: not a public API, may change without notice.
-"""Pure pieces of the ecs inventory plugin: host names, host variables, client options.
+"""The ecs inventory plugin's pieces: host names, host variables, client options, the concurrent fetch.
 
-Instances here are already normalized (module_utils/_transform.py), so the
-inventory's host variables have the shape the modules return.
+Instances are normalized (module_utils/_transform.py) and reduced, page by
+page, to the host variables the configuration asks for (``host_record``): a
+lean default set (``DEFAULT_HOSTVARS``) plus ``hostvars_include``, never an
+empty value unless ``hostvars_keep_empty``.  A DescribeInstances entry has
+about 70 keys, a quarter of them empty; every host variable costs ansible-core
+time and memory in ``set_variable`` and in ``ansible-inventory --list``, so at
+10,000 hosts the full set is what made an inventory take half a minute.
+
+``fetch_records`` reads every region at once (one thread and one client per
+region, one set of credentials shared through ``SharedProvider``) and keeps
+only the records, never a region's raw pages.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Mapping
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from ansible_collections.alicloud.ecs.plugins.module_utils._args import CREDENTIALS_SPEC
+from ansible_collections.alicloud.ecs.plugins.module_utils._ecs import ID_BATCH, MAX_PAGES, PAGE_SIZE, _call, batches
+from ansible_collections.alicloud.ecs.plugins.module_utils._errors import EcsConfigError
+from ansible_collections.alicloud.ecs.plugins.module_utils._filters import filter_params
+from ansible_collections.alicloud.ecs.plugins.module_utils._transform import normalize_instance, snake_key
 
 # Hostname preferences that name a key of the normalized instance.
 HOSTNAME_KEYS = ("public_ip", "private_ip", "instance_id", "instance_name")
 DEFAULT_HOSTNAMES = ["instance_id"]
 CREDENTIAL_OPTIONS = tuple(sorted(CREDENTIALS_SPEC))
+# The attributes every host gets (what connecting, naming, grouping and targeting need); the
+# plugin's DOCUMENTATION (hostvars_include) lists the same names.  Each is set only when not empty.
+DEFAULT_HOSTVARS = (
+    "image_id",
+    "instance_charge_type",
+    "instance_id",
+    "instance_name",
+    "instance_type",
+    "os_type",
+    "private_ip",
+    "public_ip",
+    "region_id",
+    "status",
+    "tags",
+    "zone_id",
+)
+ALL_HOSTVARS = "all"
+# Version of what the plugin writes to the inventory cache; another version is read as a miss.
+CACHE_FORMAT = 2
+# Regions read at the same time: each is one thread waiting on its own endpoint.
+MAX_REGION_THREADS = 8
 
 
 def is_template(text: str) -> bool:
@@ -57,13 +95,72 @@ def connection_address(instance: dict[str, Any]) -> str | None:
     return instance.get("public_ip") or instance.get("private_ip") or None
 
 
-def host_vars(instance: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Every key of the normalized instance (with ``prefix``), plus ``ansible_host`` when there is an address."""
-    result = {prefix + key: value for key, value in instance.items()}
-    address = connection_address(instance)
+def is_empty(value: Any) -> bool:
+    """Null, an empty string, list or dictionary (``0`` and ``false`` are values)."""
+    return value is None or (isinstance(value, (str, list, dict)) and not value)
+
+
+def hostvar_names(include: Iterable[str] | None) -> frozenset[str] | None:
+    """The attributes to keep: the default set plus ``include``; None for every attribute (``all``).
+
+    ValueError for an entry that is not a plain attribute name.
+    """
+    names = set(DEFAULT_HOSTVARS)
+    for item in include or []:
+        if not isinstance(item, str) or not item.strip() or is_template(item):
+            raise ValueError("hostvars_include: %r is not an attribute name" % (item,))
+        if item.strip() == ALL_HOSTVARS:
+            return None
+        names.add(item.strip())
+    return frozenset(names)
+
+
+def host_record(instance: dict[str, Any], names: frozenset[str] | None, keep_empty: bool = False) -> dict[str, Any]:
+    """The attributes of a normalized instance that become its host variables (without prefix)."""
+    if names is None:
+        return {key: value for key, value in instance.items() if keep_empty or not is_empty(value)}
+    return {
+        key: instance[key]
+        for key in _sorted_names(names)
+        if key in instance and (keep_empty or not is_empty(instance[key]))
+    }
+
+
+@lru_cache(maxsize=16)
+def _sorted_names(names: frozenset[str]) -> tuple[str, ...]:
+    return tuple(sorted(names))
+
+
+def host_vars(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Every key of ``record`` (with ``prefix``), plus ``ansible_host`` when there is an address."""
+    result = {prefix + key: value for key, value in record.items()}
+    address = connection_address(record)
     if address:
         result["ansible_host"] = address
     return result
+
+
+def cache_entry(records: list[dict[str, Any]], selection: dict[str, Any]) -> dict[str, Any]:
+    """What the plugin stores in the inventory cache: the records and the options that shaped them."""
+    return {"format": CACHE_FORMAT, "hostvars": selection, "hosts": records}
+
+
+def cached_records(entry: Any, selection: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The records of a cache entry written for ``selection``; None for any other entry.
+
+    An entry of another format (an earlier version cached whole instances) or
+    written with other ``hostvars_include``/``hostvars_keep_empty`` would give
+    other host variables than the configuration asks for: it is read again.
+    """
+    if not isinstance(entry, Mapping) or entry.get("format") != CACHE_FORMAT or entry.get("hostvars") != selection:
+        return None
+    hosts = entry.get("hosts")
+    return list(hosts) if isinstance(hosts, list) else None
+
+
+def selection_key(names: frozenset[str] | None, keep_empty: bool) -> dict[str, Any]:
+    """The hostvars options in a form the cache can store and compare (JSON)."""
+    return {"include": ALL_HOSTVARS if names is None else sorted(names), "keep_empty": bool(keep_empty)}
 
 
 def client_options(values: dict[str, tuple[Any, str]]) -> dict[str, Any]:
@@ -107,3 +204,174 @@ def regions_to_query(regions: Iterable[str] | None, default_region: str | None) 
 
 def filter_options(get: Callable[[str], Any], names: Iterable[str]) -> dict[str, Any]:
     return {name: get(name) for name in names}
+
+
+# ---------------------------------------------------------------- reading the regions
+
+
+def instance_pages(client: Any, options: dict[str, Any]) -> Iterator[list[dict]]:
+    """The raw DescribeInstances entries matching the filter options, one page at a time.
+
+    The same requests as module_utils/_filters.describe_filtered (server-side
+    filters, ids in chunks of 100, NextToken to the end, MAX_PAGES at most),
+    but a page is handed over as soon as it arrives: a region's raw listing is
+    never held in memory as a whole.
+    """
+    params = filter_params(options)
+    ids = options.get("instance_ids")
+    if ids is not None and not ids:
+        return
+    what = "describe instances in %s" % client.region
+    for chunk in [None] if ids is None else list(batches(sorted(set(ids)), ID_BATCH)):
+        chunk_params = params if chunk is None else dict(params, InstanceIds=json.dumps(chunk))
+        token = None
+        for _page in range(MAX_PAGES):
+            body = _call(client, what, "DescribeInstances", dict(chunk_params, MaxResults=PAGE_SIZE, NextToken=token))
+            yield body.get("Instances", {}).get("Instance", [])
+            token = body.get("NextToken") or None
+            if not token:
+                break
+        else:
+            raise EcsConfigError("more than %d pages of instances" % MAX_PAGES, operation=what)
+
+
+# Attributes module_utils/_transform.normalize_instance derives from other API fields, and those fields
+# (tests/unit/plugins/inventory checks that a trimmed entry normalizes to the same values).
+DERIVED_FROM = {
+    "nat_ip_address": ("VpcAttributes",),
+    "private_ip": ("VpcAttributes", "InnerIpAddress"),
+    "private_ip_address": ("VpcAttributes",),
+    "public_ip": ("PublicIpAddress", "EipAddress"),
+    "tags": ("Tags",),
+    "vpc_id": ("VpcAttributes",),
+    "vswitch_id": ("VpcAttributes",),
+}
+# What every record needs whatever the selection: the identity and the sort key.
+ALWAYS_READ = ("CreationTime", "InstanceId")
+
+
+class Trimmer:
+    """Keeps of a raw DescribeInstances entry only the fields the selected attributes come from.
+
+    Normalizing a whole entry (about 70 fields, nested ones too) costs three
+    times as much as normalizing the dozen fields of the default selection.
+    Each field name is looked at once, when an entry first has it; the
+    attribute names of the whole listing are remembered for the
+    ``hostvars_include`` warning.
+    """
+
+    def __init__(self, names: frozenset[str] | None) -> None:
+        self.names = names
+        self._known: set[str] = set()
+        self._wanted: list[str] = []
+        self.attribute_names: set[str] = set()
+        sources = {field for name in names or () for field in DERIVED_FROM.get(name, ())}
+        self._sources = sources | set(ALWAYS_READ)
+
+    def __call__(self, raw: dict[str, Any]) -> dict[str, Any]:
+        unseen = raw.keys() - self._known
+        if unseen:
+            self._learn(unseen, raw)
+        if self.names is None:
+            return raw
+        return {field: raw[field] for field in self._wanted if field in raw}
+
+    def _learn(self, fields: set[str], raw: dict[str, Any]) -> None:
+        self._known |= fields
+        # What normalizing these fields gives (and what it always adds: tags, private_ip, public_ip, ...).
+        self.attribute_names |= set(normalize_instance({field: raw[field] for field in fields}))
+        if self.names is not None:
+            self._wanted += [f for f in sorted(fields) if snake_key(f) in self.names or f in self._sources]
+
+
+class RegionListing:
+    """One region's records, in a stable order (creation time, then id), and the attribute names seen."""
+
+    def __init__(self, names: frozenset[str] | None, keep_empty: bool) -> None:
+        self.names, self.keep_empty = names, keep_empty
+        self.seen: set[str] = set()
+        self._trim = Trimmer(names)
+        self._sorted: list[tuple[tuple[str, str], dict[str, Any]]] = []
+
+    def add_page(self, page: list[dict]) -> None:
+        for raw in page:
+            instance_id = raw.get("InstanceId")
+            if not instance_id or instance_id in self.seen:  # ids in several chunks: listed once
+                continue
+            self.seen.add(instance_id)
+            instance = normalize_instance(self._trim(raw))
+            order = (instance.get("creation_time") or "", instance_id)
+            self._sorted.append((order, host_record(instance, self.names, self.keep_empty)))
+
+    @property
+    def attribute_names(self) -> set[str]:
+        return self._trim.attribute_names
+
+    def records(self) -> list[dict[str, Any]]:
+        return [record for _order, record in sorted(self._sorted, key=lambda item: item[0])]
+
+
+def read_region(client: Any, filters: dict[str, Any], names: frozenset[str] | None, keep_empty: bool) -> RegionListing:
+    listing = RegionListing(names, keep_empty)
+    for page in instance_pages(client, filters):
+        listing.add_page(page)
+    return listing
+
+
+def fetch_records(
+    clients: list[Any], filters: dict[str, Any], names: frozenset[str] | None, keep_empty: bool
+) -> tuple[list[dict[str, Any]], set[str]]:
+    """Every region's records (regions in the order given) and every attribute name an instance had.
+
+    The regions are read at the same time, one thread per client (at most
+    MAX_REGION_THREADS); a failure is raised once all have finished, the
+    first region's in the order given when several fail.
+    """
+    if len(clients) == 1:
+        listings = [read_region(clients[0], filters, names, keep_empty)]
+    else:
+        with ThreadPoolExecutor(max_workers=min(len(clients), MAX_REGION_THREADS)) as pool:
+            futures = [pool.submit(read_region, client, filters, names, keep_empty) for client in clients]
+        for future in futures:
+            error = future.exception()
+            if error is not None:
+                raise error
+        listings = [future.result() for future in futures]
+    records: list[dict[str, Any]] = []
+    keys: set[str] = set()
+    for listing in listings:
+        records += listing.records()
+        keys |= listing.attribute_names
+    return records, keys
+
+
+class SharedProvider:
+    """A credential provider used by the clients of several threads: one renewal at a time.
+
+    The clients of all regions sign with the same credentials (one AssumeRole,
+    one metadata request for the whole inventory); a temporary credential due
+    for renewal is renewed by the first thread that needs it, the others wait
+    for it instead of renewing it again.
+    """
+
+    def __init__(self, provider: Any) -> None:
+        self._provider = provider
+        self._lock = threading.RLock()
+        self.refreshable = provider.refreshable
+        self.source = provider.source
+
+    def credentials(self) -> Any:
+        with self._lock:
+            return self._provider.credentials()
+
+    def refresh(self, keep_valid: bool = False) -> None:
+        with self._lock:
+            self._provider.refresh(keep_valid=keep_valid)
+
+    def secrets(self) -> list[str]:
+        with self._lock:
+            return self._provider.secrets()
+
+    def on_secret(self, listener: Callable[[str], None]) -> None:
+        with self._lock:
+            self._provider.on_secret(listener)

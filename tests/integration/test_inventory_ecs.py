@@ -101,7 +101,8 @@ def test_list_and_graph_with_keyed_groups_compose_and_hostnames(ansible, emulato
     assert web2["ecs_instance_id"] == instances[name + "-web-2"]["InstanceId"]
     assert web2["ecs_tags"] == {"suite": name, "role": "web"}
     assert web2["ecs_zone_id"] == "cn-beijing-i" and web2["az"] == "i"
-    assert web2["ecs_public_ip"] is None and web2["ansible_host"] == web2["ecs_private_ip"]
+    # No public address: no ecs_public_ip at all (empty values are never set).
+    assert "ecs_public_ip" not in web2 and web2["ansible_host"] == web2["ecs_private_ip"]
     assert hosts[web1_ip]["ecs_public_ip"] == web1_ip
     assert hosts[web1_ip]["ansible_host"] == hosts[web1_ip]["ecs_private_ip"]  # compose overrides the default
     assert hosts[name + "-hz-1"]["ecs_region_id"] == OTHER_REGION
@@ -117,6 +118,77 @@ def test_list_and_graph_with_keyed_groups_compose_and_hostnames(ansible, emulato
     assert graph.returncode == 0, graph.stderr
     assert "@tag_role_web:" in graph.stdout and "@zone_cn_hangzhou_h:" in graph.stdout
     assert "|--%s-web-2" % name in graph.stdout and "|--%s" % web1_ip in graph.stdout
+
+
+DEFAULT_HOSTVARS = {"ecs_image_id", "ecs_instance_charge_type", "ecs_instance_id", "ecs_instance_name", "ecs_instance_type",
+                    "ecs_os_type", "ecs_private_ip", "ecs_public_ip", "ecs_region_id", "ecs_status", "ecs_tags",
+                    "ecs_zone_id", "ansible_host"}
+
+
+def empty(value: Any) -> bool:
+    return value is None or (isinstance(value, (str, list, dict)) and not value)
+
+
+@pytest.mark.smoke
+def test_default_host_variables_are_the_lean_set_and_never_empty(ansible, emulator, suite):
+    name, work, instances = suite["name"], suite["work"], suite["instances"]
+    config = {"plugin": "alicloud.ecs.ecs", "regions": [REGION, OTHER_REGION], "tags": {"suite": name}}
+    hosts = listed(inventory(ansible, work, config, "--list", name="lean.ecs.yml"))["_meta"]["hostvars"]
+    assert len(hosts) == 4
+    for variables in hosts.values():
+        assert set(variables) <= DEFAULT_HOSTVARS, sorted(set(variables) - DEFAULT_HOSTVARS)
+        assert not [key for key, value in variables.items() if empty(value)]
+    web1 = hosts[instances[name + "-web-1"]["InstanceId"]]
+    assert set(web1) == DEFAULT_HOSTVARS  # it has every one of them, a public address included
+    assert web1["ecs_public_ip"] == instances[name + "-web-1"]["PublicIpAddress"]["IpAddress"][0]
+    assert web1["ecs_instance_type"] == "ecs.n1.small" and web1["ecs_os_type"] == "linux"
+    assert set(hosts[instances[name + "-web-2"]["InstanceId"]]) == DEFAULT_HOSTVARS - {"ecs_public_ip"}
+
+
+def test_hostvars_include_adds_attributes_and_warns_about_unknown_names(ansible, emulator, suite):
+    name, work, instances = suite["name"], suite["work"], suite["instances"]
+    config = {
+        "plugin": "alicloud.ecs.ecs",
+        "tags": {"suite": name},
+        "hostvars_include": ["vpc_id", "vswitch_id", "security_group_ids", "host_name", "key_pair_name", "no_such_thing"],
+        "hostnames": ["{{ host_name }}"],  # templates see the variables that are set, these included
+        "keyed_groups": [{"key": "ecs_vswitch_id", "prefix": "vsw"}],
+        "groups": {"default_sg": "'sg-2zeemudefault' in ecs_security_group_ids"},
+    }
+    proc = inventory(ansible, work, config, "--list", name="include.ecs.yml")
+    data = listed(proc)
+    hosts = data["_meta"]["hostvars"]
+    web2 = hosts[instances[name + "-web-2"]["HostName"]]
+    assert web2["ecs_vpc_id"] == "vpc-2zeemudefault" and web2["ecs_vswitch_id"] == "vsw-2zeemudefaulti"
+    assert web2["ecs_security_group_ids"] == ["sg-2zeemudefault"] and web2["ecs_host_name"]
+    assert "ecs_key_pair_name" not in web2  # asked for, but empty: not set
+    assert set(web2) == DEFAULT_HOSTVARS - {"ecs_public_ip"} | {"ecs_vpc_id", "ecs_vswitch_id", "ecs_security_group_ids",
+                                                                "ecs_host_name"}
+    assert group_hosts(data, "vsw_vsw_2zeemudefaulti") == [instances[name + "-web-2"]["HostName"]]
+    assert len(group_hosts(data, "default_sg")) == 3
+    # Only the unknown name is reported (key_pair_name exists, it is only empty here).
+    assert "hostvars_include names no_such_thing, which no listed instance has" in " ".join(proc.stderr.split()), proc.stderr
+    # Without hostvars_include the template has nothing to render: every host is left out, with a warning.
+    del config["hostvars_include"], config["keyed_groups"], config["groups"]
+    proc = inventory(ansible, work, config, "--list", name="include.ecs.yml")
+    assert listed(proc)["_meta"]["hostvars"] == {}
+    assert "has no value for any of the hostnames" in " ".join(proc.stderr.split()), proc.stderr
+
+
+@pytest.mark.smoke
+def test_every_attribute_with_empty_ones_gives_the_earlier_variables(ansible, emulator, suite):
+    name, work, instances = suite["name"], suite["work"], suite["instances"]
+    config = {"plugin": "alicloud.ecs.ecs", "tags": {"suite": name}, "hostvars_include": ["all"], "hostvars_keep_empty": True}
+    hosts = listed(inventory(ansible, work, config, "--list", name="all.ecs.yml"))["_meta"]["hostvars"]
+    web2 = hosts[instances[name + "-web-2"]["InstanceId"]]
+    assert len(web2) == 69, sorted(web2)  # 68 attributes of ecs_instance_info's shape, and ansible_host
+    assert web2["ecs_public_ip"] is None and web2["ecs_description"] == "" and web2["ecs_operation_locks"] == []
+    assert web2["ecs_vpc_id"] == "vpc-2zeemudefault" and web2["ecs_cpu"] == 1
+    # "all" alone: the same attributes but the empty ones.
+    config["hostvars_keep_empty"] = False
+    lean_all = listed(inventory(ansible, work, config, "--list", name="all.ecs.yml"))["_meta"]["hostvars"]
+    web2_lean = lean_all[instances[name + "-web-2"]["InstanceId"]]
+    assert web2_lean == {key: value for key, value in web2.items() if not empty(value)}
 
 
 def test_templated_credentials_filters_and_hostname_template(ansible, emulator, suite):
@@ -158,6 +230,14 @@ def test_cache_avoids_describe_calls(ansible, emulator, suite):
     emulator.clear_calls()
     listed(inventory(ansible, work, config, "--list", "--flush-cache", name="cached.ecs.yml"))
     assert emulator.calls("DescribeInstances"), "--flush-cache must read the API again"
+    # The cache holds the variables of one selection: asking for more reads the API again, then the cache.
+    config["hostvars_include"] = ["vpc_id"]
+    emulator.clear_calls()
+    more = listed(inventory(ansible, work, config, "--list", name="cached.ecs.yml"))["_meta"]["hostvars"]
+    assert emulator.calls("DescribeInstances") and all(v["ecs_vpc_id"] == "vpc-2zeemudefault" for v in more.values())
+    emulator.clear_calls()
+    again = listed(inventory(ansible, work, config, "--list", name="cached.ecs.yml"))["_meta"]["hostvars"]
+    assert emulator.calls("DescribeInstances") == [] and again == more
 
 
 def test_errors_name_the_api_code_and_hide_the_secret(ansible, emulator, suite):

@@ -10,8 +10,11 @@ from ansible.template import Templar
 from ansible_collections.alicloud.ecs.plugins.inventory.ecs import InventoryModule
 from ansible_collections.alicloud.ecs.plugins.module_utils._transform import normalize_instances
 from ansible_collections.alicloud.ecs.plugins.plugin_utils._inventory import (
+    DEFAULT_HOSTVARS,
     client_options,
+    host_record,
     host_vars,
+    hostvar_names,
     preferred_hostname,
     regions_to_query,
     set_in,
@@ -29,6 +32,10 @@ def raw_instance(instance_id, name, zone="cn-beijing-h", public=None, private="1
         "ZoneId": zone,
         "CreationTime": "2026-01-01T00:0%sZ" % instance_id[-1],
         "InstanceChargeType": "PostPaid",
+        "InstanceType": "ecs.g6.large",
+        "ImageId": "ubuntu_22_04_x64_20G_alibase_20240130.vhd",
+        "OSType": "linux",
+        "Description": "",
         "InternetMaxBandwidthOut": 5 if public else 0,
         "PublicIpAddress": {"IpAddress": [public] if public else []},
         "EipAddress": {"AllocationId": "", "IpAddress": "", "Bandwidth": 0},
@@ -45,7 +52,7 @@ def raw_instance(instance_id, name, zone="cn-beijing-h", public=None, private="1
     }
 
 
-CANNED = normalize_instances(
+INSTANCES = normalize_instances(
     [
         raw_instance("i-2ze0000001", "web-1", public="39.96.0.1", tags={"env": "prod", "role": "web"}),
         raw_instance("i-2ze0000002", "web-2", zone="cn-beijing-i", tags={"env": "prod", "role": "web"}),
@@ -53,7 +60,9 @@ CANNED = normalize_instances(
         raw_instance("i-2ze0000004", "web-1", zone="cn-beijing-i"),  # same name as the first
     ]
 )
-BY_ID = {i["instance_id"]: i for i in CANNED}
+BY_ID = {i["instance_id"]: i for i in INSTANCES}
+# What the plugin populates from: each instance's host variables without prefix (the default selection).
+CANNED = [host_record(instance, hostvar_names([])) for instance in INSTANCES]
 
 
 @pytest.mark.parametrize(
@@ -85,16 +94,20 @@ def test_unknown_preference_is_rejected():
     assert validate_hostnames([]) == ["instance_id"]
 
 
-def test_host_vars_have_the_normalized_shape_prefixed_and_ansible_host():
-    variables = host_vars(BY_ID["i-2ze0000002"], "ecs_")
+def test_host_vars_are_the_default_set_prefixed_without_empty_ones_and_ansible_host():
+    variables = host_vars(host_record(BY_ID["i-2ze0000002"], hostvar_names([])), "ecs_")
     assert variables["ecs_instance_id"] == "i-2ze0000002"
     assert variables["ecs_tags"] == {"env": "prod", "role": "web"}
     assert variables["ecs_zone_id"] == "cn-beijing-i"
-    assert variables["ecs_public_ip"] is None
     assert variables["ansible_host"] == "172.16.0.10"
-    assert set(variables) == {"ecs_" + key for key in BY_ID["i-2ze0000002"]} | {"ansible_host"}
-    assert "ansible_host" not in host_vars(BY_ID["i-2ze0000003"])
-    assert host_vars(BY_ID["i-2ze0000001"])["ansible_host"] == "39.96.0.1"
+    # No public address: no ecs_public_ip (an empty value is never set).
+    assert set(variables) == {"ecs_" + key for key in DEFAULT_HOSTVARS if key != "public_ip"} | {"ansible_host"}
+    assert "ansible_host" not in host_vars(host_record(BY_ID["i-2ze0000003"], hostvar_names([])))
+    assert host_vars(host_record(BY_ID["i-2ze0000001"], hostvar_names([])))["ansible_host"] == "39.96.0.1"
+    # Every attribute, empty ones too: the variables of earlier versions.
+    everything = host_vars(host_record(BY_ID["i-2ze0000002"], hostvar_names(["all"]), keep_empty=True), "ecs_")
+    assert set(everything) == {"ecs_" + key for key in BY_ID["i-2ze0000002"]} | {"ansible_host"}
+    assert everything["ecs_public_ip"] is None
 
 
 def test_client_options_leave_environment_values_to_the_client():
@@ -185,6 +198,13 @@ def test_populate_groups_by_tag_and_zone():
     assert members(plugin, "zone_cn_beijing_h") == ["i-2ze0000001", "i-2ze0000003"]
     assert members(plugin, "zone_cn_beijing_i") == ["i-2ze0000002", "i-2ze0000004"]
     assert members(plugin, "stopped") == ["i-2ze0000003"]
+
+
+def test_groups_see_what_compose_set():
+    plugin = build(compose={"az": "ecs_zone_id[-1]"}, groups={"zone_i": "az == 'i'"},
+                   keyed_groups=[{"key": "az", "prefix": "az"}])
+    assert members(plugin, "zone_i") == ["i-2ze0000002", "i-2ze0000004"]
+    assert members(plugin, "az_h") == ["i-2ze0000001", "i-2ze0000003"]
 
 
 def test_populate_compose_and_duplicate_names():
