@@ -20,6 +20,9 @@ DEMO_VENV := .venv-demo
 DEMO_STAMP := $(DEMO_VENV)/.installed
 IMPORTER_VENV := .venv-importer
 IMPORTER_STAMP := $(IMPORTER_VENV)/.installed
+# Alibaba's old ali_instance module (ansible-alicloud + footmark), only for make bench.
+OLD_ALICLOUD_VENV := .venv-old-alicloud
+OLD_ALICLOUD_STAMP := $(OLD_ALICLOUD_VENV)/.installed
 DOCS_VENV := .venv-docs
 DOCS_STAMP := $(DOCS_VENV)/.installed
 
@@ -29,7 +32,7 @@ XDIST := -n auto
 # Run by `make test` before the main pytest run, each whatever the others do.
 GATES := sanity sanity-oldest lint lint-docs lint-changelog galaxy-importer typecheck test-oldest
 
-.PHONY: help venv venv-lint venv-oldest venv-demo venv-importer venv-docs docs docs-rst release-changelog test test-emulator test-unit test-integration \
+.PHONY: help venv venv-lint venv-oldest venv-demo venv-importer venv-docs venv-old-alicloud docs docs-rst release-changelog test test-emulator test-unit test-integration \
 	test-packaging test-molecule test-oldest check sanity sanity-oldest lint lint-docs lint-changelog galaxy-importer \
 	typecheck build \
 	demo bench emulator clean
@@ -113,12 +116,25 @@ $(IMPORTER_STAMP): requirements-importer.txt
 	$(IMPORTER_VENV)/bin/python -m pip install --quiet -r requirements-importer.txt
 	touch $(IMPORTER_STAMP)
 
+# Python 3.11 and ansible-core 2.16 (bench/requirements-old-alicloud.txt); ansible-alicloud without
+# its dependencies into a directory of its own: its package would overwrite ansible-core's __init__ files.
+$(OLD_ALICLOUD_STAMP): bench/requirements-old-alicloud.txt bench/requirements-old-alicloud-modules.txt
+	@test -n "$(PYTHON_OLDEST)" || { echo "no Python 3.11 found for the old ali_instance modules" \
+		"(scripts/find-python --oldest looks on PATH and in pyenv): install it, e.g. pyenv install 3.11" >&2; exit 1; }
+	$(PYTHON_OLDEST) -m venv --clear $(OLD_ALICLOUD_VENV)
+	$(OLD_ALICLOUD_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(OLD_ALICLOUD_VENV)/bin/python -m pip install --quiet -r bench/requirements-old-alicloud.txt
+	$(OLD_ALICLOUD_VENV)/bin/python -m pip install --quiet --no-deps --target $(OLD_ALICLOUD_VENV)/ansible-alicloud \
+		-r bench/requirements-old-alicloud-modules.txt
+	touch $(OLD_ALICLOUD_STAMP)
+
 venv: $(STAMP)
 venv-lint: $(LINT_STAMP)
 venv-oldest: $(OLDEST_STAMP)
 venv-demo: $(DEMO_STAMP)
 venv-importer: $(IMPORTER_STAMP)
 venv-docs: $(DOCS_STAMP)
+venv-old-alicloud: $(OLD_ALICLOUD_STAMP)
 
 # --- tests
 
@@ -228,12 +244,17 @@ release-changelog: venv-lint
 demo: venv-demo
 	$(DEMO_VENV)/bin/python scripts/demo.py
 
-bench: venv
-	$(VPY) bench/emulator_bench.py
-	$(VPY) bench/run.py
+# Every benchmark runs even when one fails (bench/README.md); make bench fails if any did.
+bench: venv venv-old-alicloud
+	@status=0; \
+	$(VPY) bench/emulator_bench.py || status=1; \
+	$(VPY) bench/run.py || status=1; \
+	$(VPY) bench/quota_bench.py || status=1; \
+	$(VPY) bench/old_modules_bench.py --old-venv $(OLD_ALICLOUD_VENV) || status=1; \
+	exit $$status
 
 emulator: venv
 	$(VENV)/bin/ecs-emulator
 
 clean:
-	rm -rf $(VENV) $(LINT_VENV) $(OLDEST_VENV) $(DEMO_VENV) $(IMPORTER_VENV) $(DOCS_VENV) .tmp .cache
+	rm -rf $(VENV) $(LINT_VENV) $(OLDEST_VENV) $(DEMO_VENV) $(IMPORTER_VENV) $(DOCS_VENV) $(OLD_ALICLOUD_VENV) .tmp .cache
