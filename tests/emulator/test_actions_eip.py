@@ -132,8 +132,12 @@ def test_eip_quota_and_describe_filters(ecs: Ecs, emulator):
     assert [e["AllocationId"] for e in eips(ecs, EipAddress=first["IpAddress"])] == [ids[0]]
     assert len(eips(ecs, Status="Available")) == 3 and eips(ecs, Status="InUse") == []
     assert [e["AllocationId"] for e in eips(ecs, **{"Tag.1.Key": "n", "Tag.1.Value": "1"})] == [ids[1]]
+    assert len(eips(ecs, **{"Tag.1.Key": "n"})) == 3  # a key without a value matches any value
+    emulator.config({"eip_quota": 4})
+    named = allocate(ecs, Name="web-eip")["AllocationId"]
+    assert [e["AllocationId"] for e in eips(ecs, EipName="web-eip")] == [named] and eips(ecs, EipName="web") == []
     page = ecs.call("DescribeEipAddresses", product="vpc", PageSize=2, PageNumber=2)
-    assert page["TotalCount"] == 3 and len(page["EipAddresses"]["EipAddress"]) == 1
+    assert page["TotalCount"] == 4 and len(page["EipAddresses"]["EipAddress"]) == 2
     assert_error(ecs.error("DescribeEipAddresses", product="vpc", Status="Lost"), "InvalidParameter", 400)
     assert eips(ecs, RegionId="cn-beijing") == []
 
@@ -172,3 +176,20 @@ def test_eip_transitions_take_their_delays_and_a_release_frees_the_eip():
     restored = Store({"delays": {"Pending": 0, "Starting": 0, "Stopping": 0}})
     restored.restore(json.loads(json.dumps(store.dump())))
     assert restored.eips[eip]["IpAddress"] in restored.public_ips
+
+
+def test_a_token_of_a_released_eip_replays_its_dead_id(ecs: Ecs):
+    """Reference 8.2: the API remembers a ClientToken after its resource is gone. ecs_public_ip relies on this
+    (and on the association tokens replaying) and moves to a new token after releasing its EIP."""
+    first = allocate(ecs, ClientToken="ans-eip-gen-0")["AllocationId"]
+    ecs.call("ReleaseEipAddress", product="vpc", AllocationId=first)
+    assert allocate(ecs, ClientToken="ans-eip-gen-0")["AllocationId"] == first
+    assert eips(ecs, AllocationId=first) == []
+    [iid] = ecs.run()
+    exc = ecs.error("AssociateEipAddress", product="vpc", AllocationId=first, InstanceId=iid)
+    assert_error(exc, "InvalidAllocationId.NotFound", 404)
+    second = allocate(ecs, ClientToken="ans-eip-gen-1")["AllocationId"]
+    assert second != first
+    ecs.call("AssociateEipAddress", product="vpc", AllocationId=second, InstanceId=iid, ClientToken="assoc-1")
+    ecs.call("AssociateEipAddress", product="vpc", AllocationId=second, InstanceId=iid, ClientToken="assoc-1")  # replay
+    assert eips(ecs, AllocationId=second)[0]["InstanceId"] == iid

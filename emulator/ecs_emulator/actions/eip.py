@@ -291,6 +291,7 @@ def describe_eip_addresses(call: Call) -> dict:
         (kind, lambda e: e["InstanceType"] == kind),
         (p.get("AssociatedInstanceId"), lambda e: e["InstanceId"] == p.get("AssociatedInstanceId")),
         (p.get("ISP"), lambda e: e["ISP"] == p.get("ISP")),
+        (p.get("EipName"), lambda e: e["Name"] == p.get("EipName")),
         (p.get("ResourceGroupId"), lambda e: e["ResourceGroupId"] == p.get("ResourceGroupId")),
         (p.get("LockReason"), lambda e: False),  # no EIP is ever locked here
     ]
