@@ -151,6 +151,8 @@ cache_connection: ~/.cache/ansible-ecs-inventory
 cache_timeout: 3600
 """
 
+import re
+from collections.abc import Mapping
 from typing import Any
 
 from ansible.errors import AnsibleError
@@ -178,6 +180,9 @@ from ansible_collections.alicloud.ecs.plugins.plugin_utils._inventory import (
     set_in,
     validate_hostnames,
 )
+
+
+IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
@@ -302,6 +307,22 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 continue
             owners[hostname] = instance_id
             self._add_host(hostname, host_vars(record, prefix), strict, *constructed)
+
+    def _compose(self, template: Any, variables: Any, *args: Any, **kwargs: Any) -> Any:
+        """A bare variable name (``key: ecs_tags``, ``ansible_host: ecs_private_ip``) is looked up, not templated.
+
+        ansible-core 2.19 and later compile an expression anew each time it is
+        evaluated, about a millisecond per host and expression: with the usual
+        keyed groups that was most of an inventory's time. A name whose value
+        is a string, list or dictionary gives the same value either way; any
+        other expression (or value) goes through the templating as before.
+        """
+        name = template.strip() if isinstance(template, str) else None
+        if name and IDENTIFIER.match(name) and not self.get_option("use_extra_vars"):
+            value = variables.get(name) if isinstance(variables, Mapping) else None
+            if isinstance(value, (str, list, Mapping)):
+                return value
+        return super()._compose(template, variables, *args, **kwargs)
 
     def _add_host(
         self, hostname: str, variables: dict[str, Any], strict: bool, compose: Any, groups: Any, keyed: Any

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from ansible.inventory.data import InventoryData
 from ansible.parsing.dataloader import DataLoader
+from ansible.plugins.inventory import Constructable
 from ansible.template import Templar
 
 from ansible_collections.alicloud.ecs.plugins.inventory.ecs import InventoryModule
@@ -177,10 +178,44 @@ def trusted(value):
     return value
 
 
-def build(**options):
-    plugin = Plugin({key: trusted(value) for key, value in options.items()})
-    plugin._populate(CANNED, validate_hostnames(options.get("hostnames", ["instance_id"])))
+class TemplatingPlugin(Plugin):
+    """The plugin with ansible-core's own _compose: every expression templated."""
+
+    def _compose(self, template, variables, *args, **kwargs):
+        return Constructable._compose(self, template, variables, *args, **kwargs)
+
+
+def build(records=None, plugin_class=Plugin, **options):
+    plugin = plugin_class({key: trusted(value) for key, value in options.items()})
+    plugin._populate(CANNED if records is None else records, validate_hostnames(options.get("hostnames", ["instance_id"])))
     return plugin
+
+
+def test_bare_names_in_keyed_groups_and_compose_give_what_templating_gives():
+    records = [host_record(instance, hostvar_names(["security_group_ids", "cpu"])) for instance in INSTANCES]
+    options = dict(
+        keyed_groups=[{"key": "ecs_tags", "prefix": "tag"}, {"key": " ecs_zone_id ", "prefix": "zone"},
+                      {"key": "ecs_security_group_ids", "prefix": "sg"}, {"key": "ecs_no_such_var", "prefix": "x"},
+                      {"key": "ecs_tags.role", "prefix": "role"}],
+        compose={"ansible_host": "ecs_private_ip", "zone_copy": "ecs_zone_id", "tags_copy": "ecs_tags", "az": "ecs_zone_id[-1]"},
+        groups={"web": "'web' in ecs_instance_name"},
+    )
+    fast, slow = build(records, **options), build(records, TemplatingPlugin, **options)
+    assert sorted(fast.inventory.groups) == sorted(slow.inventory.groups)
+    assert "sg_sg_2zeemudefault" in fast.inventory.groups and "tag_env_prod" in fast.inventory.groups
+    for group in slow.inventory.groups:
+        assert members(fast, group) == members(slow, group), group
+    for name in slow.inventory.hosts:
+        assert fast.inventory.get_host(name).get_vars() == slow.inventory.get_host(name).get_vars()
+
+
+def test_compose_of_a_bare_name_falls_back_to_templating_when_it_must():
+    plugin = Plugin({"use_extra_vars": False})
+    assert plugin._compose("ecs_tags", {"ecs_tags": {"a": "b"}}) == {"a": "b"}
+    assert plugin._compose(trust_as_template("ecs_cpu"), {"ecs_cpu": 2}) == 2  # not a string, list or dict: templated
+    with_extra = Plugin({"use_extra_vars": True})
+    with_extra._vars = {"ecs_zone_id": "from-extra-vars"}
+    assert with_extra._compose(trust_as_template("ecs_zone_id"), {"ecs_zone_id": "cn-beijing-h"}) == "from-extra-vars"
 
 
 def members(plugin, group):
