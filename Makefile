@@ -249,6 +249,7 @@ bench: venv venv-old-alicloud
 	@status=0; \
 	$(VPY) bench/emulator_bench.py || status=1; \
 	$(VPY) bench/run.py || status=1; \
+	$(VPY) bench/inventory_bench.py || status=1; \
 	$(VPY) bench/quota_bench.py || status=1; \
 	$(VPY) bench/old_modules_bench.py --old-venv $(OLD_ALICLOUD_VENV) || status=1; \
 	exit $$status
