@@ -260,8 +260,8 @@ class EipRunner(PublicIpRunner):
             if self.clock() >= deadline:
                 raise EcsWaitTimeoutError(
                     "no usable EIP for instance %s after %ss: the EIPs its ClientTokens replay are not listed "
-                    "(released?). Run the task again later, or raise wait_timeout" % (instance_id,
-                                                                                        self.params["wait_timeout"]),
+                    "(released?). Run the task again later, or raise wait_timeout"
+                    % (instance_id, self.params["wait_timeout"]),
                     pending={instance_id: "no EIP"}, operation=what,
                 )
 
@@ -468,7 +468,6 @@ class EipRunner(PublicIpRunner):
             "instance": normalize_instance(after),
             "diff": {"before": address_view(before), "after": planned if changed else address_view(before)},
         }
-
 
 
 def ensure_address(mod: Any) -> dict[str, Any]:

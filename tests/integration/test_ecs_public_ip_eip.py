@@ -39,8 +39,8 @@ def play(ansible: Any, tmp_path: Path, steps: list[tuple], env: dict | None = No
         files.append(tmp_path / ("result-%d-%s.json" % (number, uuid.uuid4().hex)))
         tasks.append({"name": "Step %d %s" % (number, module), module: args, "register": "result", "ignore_errors": True,
                       "check_mode": bool(flags.get("check")), "diff": bool(flags.get("diff"))})
-        tasks.append({"name": "Save %d" % number, "ansible.builtin.copy": {"content": "{{ result | to_json }}",
-                                                                          "dest": str(files[-1])}})
+        save = {"content": "{{ result | to_json }}", "dest": str(files[-1])}
+        tasks.append({"name": "Save %d" % number, "ansible.builtin.copy": save})
     playbook = tmp_path / ("play-%s.yml" % uuid.uuid4().hex)
     playbook.write_text(json.dumps([{"name": "EIP steps", "hosts": "localhost", "gather_facts": False,
                                      "module_defaults": {"group/alicloud.ecs.ecs": {"region": REGION}},

@@ -371,11 +371,11 @@ def test_eip_is_allocated_tagged_associated_then_reported_without_a_change():
     assert result["eip"]["tags"] == {OWNER_TAG: "i-1", GENERATION_TAG: "0"}
     assert result["instance"]["public_ip"] == "47.0.0.1"
     assert result["diff"]["before"]["address_type"] is None and result["diff"]["after"]["address_type"] == "eip"
-    [(_, allocate)] = cloud.actions("AllocateEipAddress")
+    [(_action, allocate)] = cloud.actions("AllocateEipAddress")
     assert allocate["ClientToken"] == eip_token("cn-beijing", "i-1", 0)
     assert (allocate["Bandwidth"], allocate["InternetChargeType"], allocate["InstanceChargeType"]) == (
         10, "PayByTraffic", "PostPaid")
-    [(_, associate)] = cloud.actions("AssociateEipAddress")
+    [(_action, associate)] = cloud.actions("AssociateEipAddress")
     assert associate["AllocationId"] == "eip-1" and associate["InstanceId"] == "i-1"
     cloud.calls.clear()
     again = run_eip(cloud, instance_id="i-1")
@@ -386,7 +386,7 @@ def test_eip_is_allocated_tagged_associated_then_reported_without_a_change():
 def test_eip_defaults_are_the_apis():
     cloud = Cloud(eip_instance())
     run_eip(cloud, instance_id="i-1")
-    [(_, allocate)] = cloud.actions("AllocateEipAddress")
+    [(_action, allocate)] = cloud.actions("AllocateEipAddress")
     assert "Bandwidth" not in allocate and "InternetChargeType" not in allocate
 
 
@@ -427,7 +427,7 @@ def test_lost_allocation_answer_then_rerun_replays_the_same_eip():
     cloud.eip_lag = 5  # and the rerun's listings do not show it yet (reference 8.9)
     result = run_eip(cloud, instance_id="i-1")
     assert result["changed"] and result["allocation_id"] == "eip-1" and list(cloud.eips) == ["eip-1"]
-    tokens = {p["ClientToken"] for _, p in cloud.actions("AllocateEipAddress")}
+    tokens = {p["ClientToken"] for _action, p in cloud.actions("AllocateEipAddress")}
     assert tokens == {eip_token("cn-beijing", "i-1", 0)}
 
 
@@ -464,7 +464,7 @@ def test_absent_unassociates_and_keeps_without_release_eip():
     assert result["changed"] and result["allocation_id"] == "eip-1" and result["module_allocated"]
     assert result["eip"]["status"] == "Available" and result["released_allocation_ids"] == []
     assert result["ip_address"] is None and result["instance"]["public_ip"] is None
-    assert [a for a, _ in cloud.mutating()] == ["UnassociateEipAddress"]
+    assert [a for a, _params in cloud.mutating()] == ["UnassociateEipAddress"]
     cloud.calls.clear()
     again = run_eip(cloud, instance_id="i-1", state="absent")
     assert not again["changed"] and cloud.mutating() == []
@@ -483,7 +483,7 @@ def test_release_cycles_get_a_new_token_each_time_without_waiting():
         assert absent["allocation_id"] is None and cloud.eips == {}
         tags = {t["TagKey"]: t["TagValue"] for t in cloud.instances["i-1"]["Tags"]["Tag"]}
         assert tags[GENERATION_TAG] == str(cycle + 1)
-    tokens = [p["ClientToken"] for _, p in cloud.actions("AllocateEipAddress")]
+    tokens = [p["ClientToken"] for _action, p in cloud.actions("AllocateEipAddress")]
     assert tokens == [eip_token("cn-beijing", "i-1", n) for n in range(3)]
     assert not run_eip(cloud, instance_id="i-1", state="absent", release_eip=True)["changed"]
 
@@ -551,4 +551,4 @@ def test_public_ip_mode_reports_an_eip_without_vpc_calls():
     client.instances["i-1"]["EipAddress"]["AllocationId"] = "eip-x"
     result = run(client, instance_id="i-1")
     assert result["allocation_id"] == "eip-x" and result["module_allocated"] is None and result["eip"] is None
-    assert [a for a, _ in client.calls] == ["DescribeInstances"]
+    assert [a for a, _params in client.calls] == ["DescribeInstances"]
