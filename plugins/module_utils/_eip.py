@@ -25,6 +25,7 @@ from typing import Any, Callable
 
 from ansible_collections.alicloud.ecs.plugins.module_utils import _ecs as ecs
 from ansible_collections.alicloud.ecs.plugins.module_utils import _vpc as vpc
+from ansible_collections.alicloud.ecs.plugins.module_utils._client import vpc_client
 from ansible_collections.alicloud.ecs.plugins.module_utils._ecs import make_token
 from ansible_collections.alicloud.ecs.plugins.module_utils._errors import (
     EcsApiError,
@@ -144,8 +145,6 @@ class EipRunner(PublicIpRunner):
     @property
     def vpc(self) -> Any:
         if self._vpc is None:
-            from ansible_collections.alicloud.ecs.plugins.module_utils._client import vpc_client
-
             self._vpc = vpc_client(self.client, self.params)
         return self._vpc
 
@@ -218,6 +217,8 @@ class EipRunner(PublicIpRunner):
         if self.mod.check_mode:
             spare = spares[0] if spares else None
             return self.eip_result(True, instance, spare, instance, (spare or {}).get("IpAddress") or None)
+        if spares:
+            self.warn_on_drift(spares[0], instance_id)
         eip = spares[0] if spares else self.allocate_eip(instance)
         bound = self.associate(eip, instance_id)
         after = self.wait_instance(instance_id, lambda i: (i.get("EipAddress") or {}).get("AllocationId")

@@ -4,6 +4,7 @@ installed collection, asserting on results and on the emulator's call log (the V
 from __future__ import annotations
 
 import json
+import re
 import socket
 import uuid
 from pathlib import Path
@@ -14,6 +15,7 @@ from aliyunsdkvpc.request.v20160428.AssociateEipAddressRequest import AssociateE
 from aliyunsdkvpc.request.v20160428.ReleaseEipAddressRequest import ReleaseEipAddressRequest
 
 from tests.helpers.ansible_cli import IMAGE, NETWORK, REGION
+from tests.helpers.emulator import DEFAULT_KEY
 
 OWNER_TAG = "alicloud-ecs-eip-for"
 GENERATION_TAG = "alicloud-ecs-eip-generation"
@@ -31,7 +33,8 @@ def mutating(calls: list[dict]) -> list[str]:
     return [c["action"] for c in calls if c["action"] in MUTATING and c["parameters"].get("DryRun", "").lower() != "true"]
 
 
-def play(ansible: Any, tmp_path: Path, steps: list[tuple], env: dict | None = None) -> tuple[list[dict], Any]:
+def play(ansible: Any, tmp_path: Path, steps: list[tuple], env: dict | None = None,
+         verbosity: int = 0) -> tuple[list[dict], Any]:
     """Run ``steps`` ``(module, args[, {"check": bool, "diff": bool}])`` in one ansible-playbook; their results."""
     tasks, files = [], []
     for number, step in enumerate(steps):
@@ -45,7 +48,7 @@ def play(ansible: Any, tmp_path: Path, steps: list[tuple], env: dict | None = No
     playbook.write_text(json.dumps([{"name": "EIP steps", "hosts": "localhost", "gather_facts": False,
                                      "module_defaults": {"group/alicloud.ecs.ecs": {"region": REGION}},
                                      "tasks": tasks}]))
-    proc = ansible.playbook(playbook, env=env)
+    proc = ansible.playbook(playbook, env=env, verbosity=verbosity)
     assert "Traceback" not in proc.stdout + proc.stderr, proc.stdout[-4000:]
     assert all(f.exists() for f in files), proc.stdout[-6000:] + proc.stderr[-2000:]
     return [json.loads(f.read_text()) for f in files], proc
@@ -175,12 +178,28 @@ def test_vpc_endpoint_option_and_environment(ansible, emulator, tmp_path, name):
     nowhere = "http://127.0.0.1:%d" % closed_port()
     env = ansible.env(ALICLOUD_VPC_ENDPOINT=nowhere)
     eip = {"name": name, "address_type": "eip", "retry_timeout": 0}
-    (from_env, option_wins), _proc = play(ansible, tmp_path, [
-        (PUBLIC_IP, eip), (PUBLIC_IP, dict(eip, vpc_endpoint=emulator.endpoint))], env=env)
+    (from_env, option_wins), proc = play(ansible, tmp_path, [
+        (PUBLIC_IP, eip), (PUBLIC_IP, dict(eip, vpc_endpoint=emulator.endpoint))], env=env, verbosity=4)
     # ECS calls went to ALICLOUD_ECS_ENDPOINT (the instance was found), VPC calls to ALICLOUD_VPC_ENDPOINT.
     assert from_env["failed"] and from_env["failure"]["code"] == "SDK.HttpError", from_env
     assert from_env["msg"].startswith("Failed to find the EIP of instance i-")
     assert option_wins["changed"] and option_wins["eip"]["status"] == "InUse", option_wins
+    # No secret and no signed query in -vvvv output, the failure's transport message included.
+    assert DEFAULT_KEY[1] not in proc.stdout + proc.stderr and "Signature=" not in proc.stdout + proc.stderr
+    play(ansible, tmp_path, release(name))
+
+
+def test_an_api_refusal_fails_naming_the_operation_code_and_request_id(ansible, emulator, tmp_path, name):
+    play(ansible, tmp_path, [create(name, state="stopped")])
+    emulator.config({"eip_quota": 0})
+    try:
+        (refused,), _proc = play(ansible, tmp_path, [(PUBLIC_IP, {"name": name, "address_type": "eip"})])
+    finally:
+        emulator.config({"eip_quota": 20})
+    assert refused["failed"] and not refused["changed"]
+    assert re.match(r"Failed to allocate an EIP for instance i-\w+: QuotaExceeded.Eip: .+ \(RequestId [0-9A-F-]{36}\)$",
+                    refused["msg"]), refused["msg"]
+    assert refused["failure"]["code"] == "QuotaExceeded.Eip" and refused["failure"]["http_status"] == 400
     play(ansible, tmp_path, release(name))
 
 

@@ -552,3 +552,15 @@ def test_public_ip_mode_reports_an_eip_without_vpc_calls():
     result = run(client, instance_id="i-1")
     assert result["allocation_id"] == "eip-x" and result["module_allocated"] is None and result["eip"] is None
     assert [a for a, _params in client.calls] == ["DescribeInstances"]
+
+
+def test_a_replayed_eip_bound_to_another_instance_is_left_there():
+    cloud = Cloud(eip_instance("i-1"), eip_instance("i-2"))
+    run_eip(cloud, instance_id="i-1")
+    cloud.call("UnassociateEipAddress", {"AllocationId": "eip-1"})
+    cloud.call("AssociateEipAddress", {"AllocationId": "eip-1", "InstanceId": "i-2"})  # moved by someone else
+    cloud.eips["eip-1"]["Tags"] = {"Tag": []}  # and no longer marked as ours
+    result = run_eip(cloud, instance_id="i-1")
+    assert result["allocation_id"] == "eip-2" and cloud.eips["eip-1"]["InstanceId"] == "i-2"
+    tokens = [p["ClientToken"] for _action, p in cloud.actions("AllocateEipAddress")]
+    assert tokens == [eip_token("cn-beijing", "i-1", 0)] * 2 + [eip_token("cn-beijing", "i-1", 1)]
