@@ -193,3 +193,92 @@ def allocate_public_ip_address(client: ApiClient, instance_id: str) -> str | Non
     what = "allocate a public IP address for instance %s" % instance_id
     body = _call(client, what, "AllocatePublicIpAddress", {"InstanceId": instance_id}, idempotent=False)
     return body.get("IpAddress") or None
+
+
+# ------------------------------------------------------- in-place changes
+
+
+def describe_disks(client: ApiClient, instance_id: str) -> list[dict]:
+    """Every disk attached to the instance (system disk first), following NextToken."""
+    what = "read the disks of instance %s" % instance_id
+    disks: list[dict] = []
+    token = None
+    for _page in range(MAX_PAGES):
+        params = {"InstanceId": instance_id, "MaxResults": PAGE_SIZE, "NextToken": token}
+        body = _call(client, what, "DescribeDisks", params)
+        disks.extend(body.get("Disks", {}).get("Disk", []))
+        token = body.get("NextToken") or None
+        if not token:
+            break
+    return sorted(disks, key=lambda d: (d.get("Type") != "system", d.get("Device") or "", d.get("DiskId") or ""))
+
+
+def describe_instance_types(client: ApiClient, type_ids: list[str]) -> dict[str, dict]:
+    """``{id: DescribeInstanceTypes entry}`` (vCPUs, memory ...) of the given types; 10 per call."""
+    found: dict[str, dict] = {}
+    for batch in batches(sorted(set(type_ids)), 10):
+        body = _call(client, "describe instance types %s" % ", ".join(batch), "DescribeInstanceTypes",
+                     {"InstanceTypes": batch})
+        found.update((t["InstanceTypeId"], t) for t in body.get("InstanceTypes", {}).get("InstanceType", []))
+    return found
+
+
+def describe_auto_renew(client: ApiClient, ids: list[str]) -> dict[str, dict]:
+    """``{id: InstanceRenewAttribute}`` of subscription instances (pay-as-you-go ones are not listed)."""
+    found: dict[str, dict] = {}
+    for batch in batches(sorted(set(ids)), ID_BATCH):
+        what = "read the auto-renewal of instances %s" % ids_text(batch)
+        params = {"InstanceId": ",".join(batch), "PageSize": ID_BATCH}
+        body = _call(client, what, "DescribeInstanceAutoRenewAttribute", params)
+        rows = body.get("InstanceRenewAttributes", {}).get("InstanceRenewAttribute", [])
+        found.update((row["InstanceId"], row) for row in rows)
+    return found
+
+
+def modify_auto_renew(client: ApiClient, ids: list[str], attribute: dict[str, Any]) -> None:
+    """Sets absolute values (AutoRenew, Duration, PeriodUnit), so repeating it is harmless."""
+    for batch in batches(sorted(ids), ID_BATCH):
+        what = "change the auto-renewal of instances %s" % ids_text(batch)
+        _call(client, what, "ModifyInstanceAutoRenewAttribute", dict(attribute, InstanceId=",".join(batch)))
+
+
+def renew_instance(client: ApiClient, instance_id: str, period: int, unit: str, token: str) -> None:
+    """``token`` is derived from the expiry being extended, so a repeat after a lost answer replays it."""
+    what = "renew instance %s by %d %s" % (instance_id, period, unit)
+    _call(client, what, "RenewInstance",
+          {"InstanceId": instance_id, "Period": period, "PeriodUnit": unit, "ClientToken": token})
+
+
+def modify_instance_spec(client: ApiClient, instance_id: str, instance_type: str) -> None:
+    """Pay-as-you-go type change (Stopped); the random token makes the client's retries replay it."""
+    what = "change the instance type of %s to %s" % (instance_id, instance_type)
+    params = {"InstanceId": instance_id, "InstanceType": instance_type, "ClientToken": "ansspc-" + uuid.uuid4().hex}
+    _call(client, what, "ModifyInstanceSpec", params)
+
+
+def modify_prepay_instance_spec(client: ApiClient, instance_id: str, instance_type: str, operator: str) -> None:
+    """Subscription type change, paid from the balance (AutoPay); asynchronous (shows after 5-10 s)."""
+    what = "%s the instance type of %s to %s" % (operator, instance_id, instance_type)
+    params = {"InstanceId": instance_id, "InstanceType": instance_type, "OperatorType": operator, "AutoPay": True,
+              "ClientToken": "ansspc-" + uuid.uuid4().hex}
+    _call(client, what, "ModifyPrepayInstanceSpec", params)
+
+
+def modify_instance_network_spec(client: ApiClient, instance_id: str, network: dict[str, Any]) -> None:
+    """Public bandwidth (InternetMaxBandwidthOut, NetworkChargeType, AllocatePublicIp), paid from the balance."""
+    what = "change the public bandwidth of instance %s" % instance_id
+    params = dict(network, InstanceId=instance_id, AutoPay=True, ClientToken="ansnet-" + uuid.uuid4().hex)
+    _call(client, what, "ModifyInstanceNetworkSpec", params)
+
+
+def resize_disk(client: ApiClient, disk_id: str, size: int, kind: str) -> None:
+    what = "resize disk %s to %d GiB (%s)" % (disk_id, size, kind)
+    params = {"DiskId": disk_id, "NewSize": size, "Type": kind, "ClientToken": "ansrsz-" + uuid.uuid4().hex}
+    _call(client, what, "ResizeDisk", params)
+
+
+def replace_system_disk(client: ApiClient, instance_id: str, params: dict[str, Any], token: str) -> str | None:
+    """The new system disk's id. ``token`` is derived from the disk being replaced: a repeat replays."""
+    what = "replace the system disk of instance %s with image %s" % (instance_id, params.get("ImageId"))
+    body = _call(client, what, "ReplaceSystemDisk", dict(params, InstanceId=instance_id, ClientToken=token))
+    return body.get("DiskId") or None

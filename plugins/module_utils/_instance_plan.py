@@ -12,10 +12,27 @@ params are the module's params (every key present, as AnsibleModule gives them).
 from __future__ import annotations
 
 import base64
+import hashlib
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from ansible_collections.alicloud.ecs.plugins.module_utils._instance_changes import (
+    Change,
+    Facts,
+    auto_renew_change,
+    data_disk_warnings,
+    is_expired,
+    network_change,
+    rebuild_change,
+    renew_change,
+    renewed_expiry,
+    renew_errors,
+    resize_change,
+    spec_change,
+    subscription_text,
+)
 from ansible_collections.alicloud.ecs.plugins.module_utils._transform import TagError, tag_value, tags_to_api, tags_to_dict
 
 MAX_COUNT = 1000
@@ -60,10 +77,9 @@ DISK_FIELDS = {
     "snapshot_id": "SnapshotId",
 }
 # Options that cannot change on an existing instance: option -> how to read it from the instance.
+# (instance_type, internet_max_bandwidth_out, system_disk.size and image_id change in place:
+# _instance_changes.py.)
 FIXED_FIELDS = {
-    "image_id": lambda i: i.get("ImageId"),
-    "instance_type": lambda i: i.get("InstanceType"),
-    "internet_max_bandwidth_out": lambda i: i.get("InternetMaxBandwidthOut"),
     "key_pair_name": lambda i: i.get("KeyPairName") or None,
     "vswitch_id": lambda i: (i.get("VpcAttributes") or {}).get("VSwitchId"),
     "zone_id": lambda i: i.get("ZoneId"),
@@ -77,6 +93,20 @@ SUMMARY_KEYS = (
     "security_group_ids",
     "deletion_protection",
     "instance_charge_type",
+    "period",
+    "period_unit",
+    "expired_time",
+    "auto_renew",
+    "image_id",
+    "instance_type",
+    "zone_id",
+    "vswitch_id",
+    "key_pair_name",
+    "internet_max_bandwidth_out",
+    "internet_charge_type",
+    "system_disk",
+    "data_disks",
+    "user_data_digest",
 )
 RESULT_IDS = ("created_ids", "deleted_ids", "modified_ids", "restarted_ids", "started_ids", "stopped_ids")
 
@@ -188,6 +218,7 @@ def validate(params: dict[str, Any]) -> list[str]:
         errors.append("spot_price_limit must be a positive number, got %s" % limit)
     if params.get("visibility_timeout") is not None and params["visibility_timeout"] < 0:
         errors.append("visibility_timeout must not be negative")
+    errors += renew_errors(params)
     return errors
 
 
@@ -235,6 +266,11 @@ def encoded_user_data(params: dict[str, Any]) -> str | None:
     return base64.b64encode(params["user_data"].encode("utf-8")).decode("ascii")
 
 
+def user_data_digest(encoded: str) -> str:
+    """What the diff shows of user data (which may hold secrets): a short digest of its Base64 text."""
+    return "sha256:" + hashlib.sha256(encoded.encode("ascii")).hexdigest()[:16]
+
+
 def charge_params(params: dict[str, Any]) -> dict[str, Any]:
     charge: dict[str, Any] = {"InstanceChargeType": params["instance_charge_type"]}
     if params["instance_charge_type"] == "PrePaid":
@@ -253,7 +289,8 @@ class Plan:
     create: int = 0
     delete: list[str] = field(default_factory=list)
     unprotect: list[str] = field(default_factory=list)
-    unsubscribe: list[str] = field(default_factory=list)
+    unsubscribe: list[str] = field(default_factory=list)  # unexpired subscriptions converted before release
+    terminate: list[str] = field(default_factory=list)  # expired subscriptions (TerminateSubscription)
     stop_before_delete: list[str] = field(default_factory=list)
     start: list[str] = field(default_factory=list)
     stop: list[str] = field(default_factory=list)
@@ -262,29 +299,52 @@ class Plan:
     tag: dict[str, dict[str, str]] = field(default_factory=dict)
     untag: dict[str, list[str]] = field(default_factory=dict)
     charge: list[str] = field(default_factory=list)
+    # In-place changes (_instance_changes.py), by instance id.
+    spec: dict[str, dict[str, Any]] = field(default_factory=dict)
+    network: dict[str, dict[str, Any]] = field(default_factory=dict)
+    resize: dict[str, dict[str, Any]] = field(default_factory=dict)
+    rebuild: dict[str, dict[str, Any]] = field(default_factory=dict)
+    renew: dict[str, dict[str, Any]] = field(default_factory=dict)
+    auto_renew: dict[str, dict[str, Any]] = field(default_factory=dict)
+    needs_stopped: list[str] = field(default_factory=list)  # changes of these are made only once they are Stopped
+    stop_for_change: list[str] = field(default_factory=list)  # running: stopped for the change (allow_stop) ...
+    start_after_change: list[str] = field(default_factory=list)  # ... and started again afterwards
     warnings: list[str] = field(default_factory=list)
 
     @property
     def modified_ids(self) -> list[str]:
-        """The one definition of "modified": attributes, tags or charge type changed."""
-        return sorted(set(self.modify) | set(self.tag) | set(self.untag) | set(self.charge))
+        """The one definition of "modified": attributes, tags, charge type, type, bandwidth, disks, image or
+        subscription changed (a conversion before a release included)."""
+        changes = (self.modify, self.tag, self.untag, self.charge, self.unsubscribe, self.spec, self.network,
+                   self.resize, self.rebuild, self.renew, self.auto_renew)
+        return sorted(set().union(*(set(change) for change in changes)))
 
     @property
     def changed(self) -> bool:
         return self.state.always_changed or any(
-            (self.create, self.delete, self.start, self.stop, self.reboot, self.modified_ids)
+            (self.create, self.delete, self.start, self.stop, self.reboot, self.modified_ids, self.stop_for_change)
         )
 
     @property
     def touched(self) -> list[str]:
         """Existing instances this plan acts on (their last read is stale afterwards)."""
-        return sorted(set(self.start + self.stop + self.reboot + self.modified_ids))
+        return sorted(set(self.start + self.stop + self.reboot + self.modified_ids + self.stop_for_change))
+
+    @property
+    def stopping(self) -> list[str]:
+        """Every instance the stop phase stops."""
+        return sorted(set(self.stop + self.stop_for_change))
+
+    @property
+    def starting(self) -> list[str]:
+        """Every instance the start phase starts (a reboot is separate)."""
+        return sorted(set(self.start + self.start_after_change))
 
     def planned_ids(self) -> dict[str, list[str]]:
         """The result keys as the plan predicts them (check mode)."""
         ids: dict[str, list[str]] = {key: [] for key in RESULT_IDS}
-        ids.update(deleted_ids=sorted(self.delete), modified_ids=self.modified_ids, stopped_ids=sorted(self.stop))
-        ids[self.state.started_key] = sorted(self.start + self.reboot)
+        ids.update(deleted_ids=sorted(self.delete), modified_ids=self.modified_ids, stopped_ids=self.stopping)
+        ids[self.state.started_key] = sorted(self.starting + self.reboot)
         return ids
 
 
@@ -322,22 +382,16 @@ def attribute_changes(params: dict[str, Any], instance: dict[str, Any]) -> dict[
         changes["SecurityGroupIds"] = list(groups)
     if params.get("password") and params.get("update_password") == "always":
         changes["Password"] = params["password"]
-    wanted_user_data = encoded_user_data(params)
-    # "UserData" is read separately (DescribeUserData); it can only change while Stopped.
-    if wanted_user_data is not None and "UserData" in instance and instance["UserData"] != wanted_user_data:
-        if instance.get("Status") == "Stopped":
-            changes["UserData"] = wanted_user_data
     return changes
 
 
-def user_data_warnings(params: dict[str, Any], instance: dict[str, Any]) -> list[str]:
+def user_data_change(params: dict[str, Any], instance: dict[str, Any]) -> Change:
+    """User data (read separately with DescribeUserData) can only be set while the instance is Stopped."""
     wanted = encoded_user_data(params)
-    if wanted is None or "UserData" not in instance or instance["UserData"] == wanted or instance.get("Status") == "Stopped":
-        return []
-    return [
-        "%s: user_data differs but can only be changed while the instance is stopped; it was left as is"
-        % instance["InstanceId"]
-    ]
+    if wanted is None or "UserData" not in instance or instance["UserData"] == wanted:
+        return Change()
+    return Change({"UserData": wanted}, needs_stopped=True,
+                  why_stopped="changing its user data (ModifyInstanceAttribute sets UserData only while Stopped)")
 
 
 def drift_warnings(params: dict[str, Any], instance: dict[str, Any]) -> list[str]:
@@ -364,8 +418,13 @@ def state_actions(spec: StateSpec, instances: list[dict]) -> tuple[list[str], li
     return [], [], []
 
 
-def release_blockers(params: dict[str, Any], instances: list[dict]) -> tuple[list[str], list[str], list[str]]:
-    """(ids to unprotect, ids to convert to PostPaid, errors) before instances can be released."""
+def release_blockers(params: dict[str, Any], instances: list[dict], facts: Facts | None = None
+                     ) -> tuple[list[str], list[str], list[str], list[str]]:
+    """(ids to unprotect, ids to convert to PostPaid, expired subscriptions, errors) before a release.
+
+    An expired subscription is released as it is (DeleteInstances with TerminateSubscription); an
+    unexpired one only after a conversion to pay-as-you-go, which the task must allow."""
+    facts = facts or Facts()
     errors = []
     protected = sorted(i["InstanceId"] for i in instances if i.get("DeletionProtection"))
     if protected and params.get("deletion_protection") is not False:
@@ -374,18 +433,21 @@ def release_blockers(params: dict[str, Any], instances: list[dict]) -> tuple[lis
             "to turn it off and release them" % ", ".join(protected)
         )
     prepaid = [i for i in instances if i.get("InstanceChargeType") == "PrePaid"]
-    if prepaid and not params.get("convert_prepaid_on_delete"):
-        errors.append(_prepaid_message(prepaid))
-    return protected, sorted(i["InstanceId"] for i in prepaid), errors
+    expired = sorted(i["InstanceId"] for i in prepaid if is_expired(i, facts.now))
+    unexpired = [i for i in prepaid if i["InstanceId"] not in expired]
+    if unexpired and not params.get("convert_prepaid_on_delete"):
+        errors.append(_prepaid_message(unexpired, facts))
+    return protected, sorted(i["InstanceId"] for i in unexpired), expired, errors
 
 
-def _prepaid_message(prepaid: list[dict]) -> str:
-    listing = ", ".join("%s (paid until %s)" % (i["InstanceId"], i.get("ExpiredTime") or "?") for i in prepaid)
+def _prepaid_message(prepaid: list[dict], facts: Facts) -> str:
+    listing = ", ".join(subscription_text(i, facts.now) for i in prepaid)
     return (
-        "subscription (PrePaid) instance(s) %s cannot be released before they expire (the API answers "
-        "ChargeTypeViolation). Set convert_prepaid_on_delete: true to convert them to pay-as-you-go "
+        "subscription (PrePaid) instance(s) %s have not expired yet and cannot be released before they do (the API "
+        "answers ChargeTypeViolation). Set convert_prepaid_on_delete: true to convert them to pay-as-you-go "
         "(ModifyInstanceChargeType; the unused subscription is refunded subject to the monthly refund quota, "
-        "and the instance is billed by the hour until it is released) and release them, or let them expire" % listing
+        "and the instance is billed by the hour until it is released) and release them, or let them expire "
+        "(expired subscriptions are released without a conversion)" % listing
     )
 
 
@@ -393,12 +455,15 @@ def newest_first(instances: list[dict]) -> list[dict]:
     return sorted(instances, key=lambda i: (i.get("CreationTime") or "", i["InstanceId"]), reverse=True)
 
 
-def compute_plan(params: dict[str, Any], instances: list[dict], others: list[dict] | None = None) -> tuple[Plan, list[str]]:
+def compute_plan(params: dict[str, Any], instances: list[dict], others: list[dict] | None = None,
+                 facts: Facts | None = None) -> tuple[Plan, list[str]]:
     """The change set for settled ``instances`` (those matching the identity), and blocking errors.
 
     ``others``: instances with the task's name but not its tags (read only when a
     create is planned), for the warning that a create happens next to them.
+    ``facts``: the time (expiry) and the sizes of instance types (subscription type changes).
     """
+    facts = facts or Facts()
     spec = STATES[params["state"]]
     ident = identity(params)
     plan = Plan(spec)
@@ -408,7 +473,7 @@ def compute_plan(params: dict[str, Any], instances: list[dict], others: list[dic
     if spec.releases:
         if not instances:
             plan.warnings.append("no instance matches %s; nothing to release" % ident.describe())
-        return _plan_release(plan, params, instances)
+        return _plan_release(plan, params, instances, facts)
     keep = instances
     errors: list[str] = []
     if not ident.by_ids:
@@ -428,7 +493,7 @@ def compute_plan(params: dict[str, Any], instances: list[dict], others: list[dic
             surplus = newest_first(instances)[:-missing]
             if params.get("remove_surplus"):
                 keep = [i for i in instances if i not in surplus]
-                plan, errors = _plan_release(plan, params, surplus)
+                plan, errors = _plan_release(plan, params, surplus, facts)
                 if errors:
                     return plan, errors
             else:
@@ -442,8 +507,8 @@ def compute_plan(params: dict[str, Any], instances: list[dict], others: list[dic
                 "%s select only instances that carry all of them" % (
                     len(others), ident.name, ", ".join(sorted(i["InstanceId"] for i in others)), plan.create,
                     _tags_text(ident.tags)))
-    _plan_updates(plan, params, ident, keep)
     plan.start, plan.stop, plan.reboot = state_actions(spec, keep)
+    errors += _plan_updates(plan, params, ident, keep, facts)
     return plan, errors
 
 
@@ -452,32 +517,81 @@ def _cannot_create_quietly(spec: StateSpec, params: dict[str, Any]) -> bool:
     return spec.name == "stopped" and bool(creation_errors(params))
 
 
-def _plan_release(plan: Plan, params: dict[str, Any], instances: list[dict]) -> tuple[Plan, list[str]]:
+def _plan_release(plan: Plan, params: dict[str, Any], instances: list[dict], facts: Facts) -> tuple[Plan, list[str]]:
     plan.delete = sorted(i["InstanceId"] for i in instances)
-    plan.unprotect, plan.unsubscribe, errors = release_blockers(params, instances)
+    plan.unprotect, plan.unsubscribe, plan.terminate, errors = release_blockers(params, instances, facts)
     if not params.get("force_release"):
         plan.stop_before_delete = sorted(i["InstanceId"] for i in instances if i.get("Status") != "Stopped")
     return plan, errors
 
 
-def _plan_updates(plan: Plan, params: dict[str, Any], ident: Identity, instances: list[dict]) -> None:
+def _plan_updates(plan: Plan, params: dict[str, Any], ident: Identity, instances: list[dict], facts: Facts) -> list[str]:
+    """Attribute, tag, charge and in-place changes of the kept instances; the errors that block them."""
     wanted_charge = params.get("instance_charge_type")
     # With a name, tags select instances (they already carry them): only an explicit purge changes tags.
     wanted_tags = params.get("tags") if ident.by_ids or params.get("purge_tags") else None
     purge = purges(params, ident)
+    errors: list[str] = []
     for instance in instances:
         instance_id = instance["InstanceId"]
         changes = attribute_changes(params, instance)
-        if changes:
-            plan.modify[instance_id] = changes
         add, remove = tag_changes(wanted_tags, purge, tags_to_dict(instance.get("Tags")))
         if add:
             plan.tag[instance_id] = add
         if remove:
             plan.untag[instance_id] = remove
-        if wanted_charge and wanted_charge != instance.get("InstanceChargeType"):
+        charge = instance.get("InstanceChargeType")
+        if wanted_charge and wanted_charge != charge:
             plan.charge.append(instance_id)
-        plan.warnings.extend(drift_warnings(params, instance) + user_data_warnings(params, instance))
+            charge = wanted_charge
+        # The subscription rules see the instance as it is after a conversion of this run.
+        subscription = dict(instance, InstanceChargeType=charge)
+        in_place = {
+            "spec": spec_change(params, instance, charge or "PostPaid", facts),
+            "network": network_change(params, instance),
+            "resize": resize_change(params, instance),
+            "rebuild": rebuild_change(params, instance),
+            "renew": Change() if instance_id in plan.charge else renew_change(params, instance, facts),
+            "auto_renew": auto_renew_change(params, subscription),
+            "user_data": user_data_change(params, instance),
+        }
+        plan.warnings.extend(drift_warnings(params, instance) + data_disk_warnings(params, instance))
+        for change in in_place.values():
+            plan.warnings.extend(change.warnings)
+            errors.extend(change.errors)
+        stopped_for = [c.why_stopped for c in in_place.values() if c.api is not None and c.needs_stopped]
+        if stopped_for and instance.get("Status") == "Running" and instance_id not in plan.stop:
+            if params.get("allow_stop"):
+                plan.stop_for_change.append(instance_id)
+                if plan.state.target != "stopped":
+                    plan.start_after_change.append(instance_id)
+                if instance_id in plan.reboot:
+                    plan.reboot.remove(instance_id)  # the stop and start restart it
+            elif in_place["user_data"].api is not None and len(stopped_for) == 1:
+                # Changing only the user data: as before allow_stop existed, a warning, not an error.
+                plan.warnings.append(
+                    "%s: user_data differs but can only be changed while the instance is stopped; it was left as "
+                    "is (allow_stop: true lets the module stop the instance, change it and start it again)" % instance_id)
+                in_place["user_data"] = Change()
+                stopped_for = []
+            else:
+                errors.append(
+                    "%s is running, and %s needs it stopped; set allow_stop: true to let the module stop it, make the "
+                    "change and start it again, or stop it first (state: stopped). Nothing was changed" % (
+                        instance_id, " and ".join(stopped_for)))
+        if stopped_for:
+            plan.needs_stopped.append(instance_id)
+        if in_place["user_data"].api is not None:
+            changes.update(in_place["user_data"].api)
+        if changes:
+            plan.modify[instance_id] = changes
+        for name in ("spec", "network", "resize", "rebuild", "renew", "auto_renew"):
+            api = in_place[name].api
+            if api is not None:
+                getattr(plan, name)[instance_id] = dict(api)
+        if instance_id in plan.resize and instance_id in plan.stopping:
+            plan.resize[instance_id]["Type"] = "offline"  # it will be Stopped by then
+    return errors
 
 
 def group(changes: dict[str, Any]) -> dict[tuple, list[str]]:
@@ -493,8 +607,52 @@ def group(changes: dict[str, Any]) -> dict[tuple, list[str]]:
 
 
 def summarize(instances: list[dict]) -> dict[str, dict]:
-    """Managed attributes of normalized instances by id (planned instances get ``new-N`` keys)."""
-    return {i.get("instance_id") or i["planned_id"]: {k: i.get(k) for k in SUMMARY_KEYS} for i in instances}
+    """Managed attributes of normalized instances by id (planned instances get ``new-N`` keys); attributes
+    the API does not give (disks not read, a period of an existing instance) are left out."""
+    summary = {}
+    for instance in instances:
+        entry = dict(instance, **disk_summary(instance))
+        renewal = instance.get("auto_renew_attribute")
+        if renewal is not None and "auto_renew" not in instance:
+            entry["auto_renew"] = bool(renewal.get("auto_renew_enabled"))
+        key = instance.get("instance_id") or instance["planned_id"]
+        summary[key] = {k: entry[k] for k in SUMMARY_KEYS if entry.get(k) is not None}
+    return summary
+
+
+def disk_summary(instance: dict[str, Any]) -> dict[str, Any]:
+    """``system_disk`` and ``data_disks`` (category and size) of a normalized instance whose disks were read."""
+    if instance.get("disks") is None:
+        return {}
+    disks = instance["disks"]
+    system = next(({"category": d.get("category"), "size": d.get("size")} for d in disks if d.get("type") == "system"),
+                  None)
+    data = [{"category": d.get("category"), "size": d.get("size")} for d in disks if d.get("type") == "data"]
+    return {"system_disk": system, "data_disks": data}
+
+
+def planned_instance(params: dict[str, Any], number: int, status: str) -> dict[str, Any]:
+    """What a create of this task makes, as far as the task says (the preview of check and diff mode)."""
+    charge = params.get("instance_charge_type") or "PostPaid"
+    planned: dict[str, Any] = dict(
+        planned_id="new-%d" % number, instance_name=params.get("name"), status=status,
+        tags=dict(params.get("tags") or {}), image_id=params.get("image_id"), instance_type=params.get("instance_type"),
+        vswitch_id=params.get("vswitch_id"), zone_id=params.get("zone_id"), instance_charge_type=charge,
+        security_group_ids=list(params.get("security_group_ids") or []), description=params.get("description"),
+        host_name=params.get("host_name"), key_pair_name=params.get("key_pair_name"),
+        deletion_protection=params.get("deletion_protection"),
+        internet_max_bandwidth_out=params.get("internet_max_bandwidth_out") or 0,
+        internet_charge_type=params.get("internet_charge_type"),
+    )
+    if charge == "PrePaid":
+        planned.update(period=params.get("period"), period_unit=params.get("period_unit") or "Month",
+                       auto_renew=bool(params.get("auto_renew")))
+    system = {k: v for k, v in (params.get("system_disk") or {}).items() if v is not None}
+    if system:
+        planned["system_disk"] = system
+    if params.get("data_disks"):
+        planned["data_disks"] = [{k: v for k, v in disk.items() if v is not None} for disk in params["data_disks"]]
+    return planned
 
 
 def predict(plan: Plan, params: dict[str, Any], before: list[dict]) -> list[dict]:
@@ -506,17 +664,17 @@ def predict(plan: Plan, params: dict[str, Any], before: list[dict]) -> list[dict
         after.append(apply_changes(plan, params, dict(instance)))
     status = "Stopped" if plan.state.creates_stopped else "Running"
     for number in range(1, plan.create + 1):
-        after.append(
-            dict(planned_id="new-%d" % number, instance_name=params.get("name"), status=status, tags=dict(params.get("tags") or {}))
-        )
+        after.append(planned_instance(params, number, status))
     return after
 
 
 def reflects(plan: Plan, params: dict[str, Any], instance: dict[str, Any]) -> bool:
-    """Whether a DescribeInstances entry already shows every attribute, tag and charge change of ``plan``.
+    """Whether a DescribeInstances entry already shows every attribute, tag, charge and in-place change of
+    ``plan``.
 
     Reads lag behind changes (reference 8.9): the module reads until they show, so that what it returns,
-    and what the next task reads, is what it did.  Password and user data cannot be read back.
+    and what the next task reads, is what it did.  Password, user data, disks and auto-renewal are not in
+    DescribeInstances.
     """
     instance_id = instance["InstanceId"]
     readable = {"InstanceName": "InstanceName", "Description": "Description", "HostName": "HostName",
@@ -534,13 +692,25 @@ def reflects(plan: Plan, params: dict[str, Any], instance: dict[str, Any]) -> bo
         return False
     if instance_id in plan.charge and instance.get("InstanceChargeType") != params["instance_charge_type"]:
         return False
+    if instance_id in plan.spec and instance.get("InstanceType") != plan.spec[instance_id]["InstanceType"]:
+        return False
+    network = plan.network.get(instance_id, {})
+    if "InternetMaxBandwidthOut" in network and instance.get("InternetMaxBandwidthOut") != network["InternetMaxBandwidthOut"]:
+        return False
+    if "NetworkChargeType" in network and instance.get("InternetChargeType") != network["NetworkChargeType"]:
+        return False
+    if instance_id in plan.rebuild and instance.get("ImageId") != plan.rebuild[instance_id]["ImageId"]:
+        return False
+    if instance_id in plan.renew and instance.get("ExpiredTime") == plan.renew[instance_id]["ExpiredTime"]:
+        return False
     return True
 
 
-def apply_changes(plan: Plan, params: dict[str, Any], instance: dict[str, Any]) -> dict[str, Any]:
-    """A normalized instance with the attribute, tag and charge changes of ``plan`` applied."""
+def apply_changes(plan: Plan, params: dict[str, Any], instance: dict[str, Any], now: float | None = None) -> dict[str, Any]:
+    """A normalized instance with the changes of ``plan`` applied (what check mode predicts, and what a
+    read that still lags is overlaid with)."""
     instance_id = instance["instance_id"]
-    if instance_id in plan.start + plan.reboot:
+    if instance_id in plan.starting + plan.reboot:
         instance["status"] = "Running"
     if instance_id in plan.stop:
         instance["status"] = "Stopped"
@@ -553,6 +723,29 @@ def apply_changes(plan: Plan, params: dict[str, Any], instance: dict[str, Any]) 
     instance["tags"] = {k: v for k, v in tags.items() if k not in plan.untag.get(instance_id, [])}
     if instance_id in plan.charge:
         instance["instance_charge_type"] = params["instance_charge_type"]
+    if instance_id in plan.spec:
+        instance["instance_type"] = plan.spec[instance_id]["InstanceType"]
+    network = plan.network.get(instance_id, {})
+    if "InternetMaxBandwidthOut" in network:
+        instance["internet_max_bandwidth_out"] = network["InternetMaxBandwidthOut"]
+    if "NetworkChargeType" in network:
+        instance["internet_charge_type"] = network["NetworkChargeType"]
+    if instance_id in plan.rebuild:
+        instance["image_id"] = plan.rebuild[instance_id]["ImageId"]
+    if "UserData" in plan.modify.get(instance_id, {}):
+        instance["user_data_digest"] = user_data_digest(plan.modify[instance_id]["UserData"])
+    if instance_id in plan.resize and instance.get("disks") is not None:
+        size = plan.resize[instance_id]["NewSize"]
+        instance["disks"] = [dict(d, size=size) if d.get("type") == "system" else d for d in instance["disks"]]
+    if instance_id in plan.auto_renew:
+        wanted = plan.auto_renew[instance_id]
+        instance["auto_renew_attribute"] = dict(
+            instance.get("auto_renew_attribute") or {}, auto_renew_enabled=wanted["AutoRenew"],
+            duration=wanted.get("Duration", 0), period_unit=wanted["PeriodUnit"],
+            renewal_status="AutoRenewal" if wanted["AutoRenew"] else "Normal")
+    if instance_id in plan.renew:
+        renew = plan.renew[instance_id]
+        instance["expired_time"] = renewed_expiry(instance, renew["Period"], renew["PeriodUnit"], now or time.time())
     return instance
 
 

@@ -27,6 +27,7 @@ from ansible_collections.alicloud.ecs.plugins.module_utils._errors import (
     EcsError,
     EcsVisibilityError,
 )
+from ansible_collections.alicloud.ecs.plugins.module_utils._instance_changes import Facts
 from ansible_collections.alicloud.ecs.plugins.module_utils._instance_plan import (
     RESULT_IDS,
     STATES,
@@ -44,6 +45,7 @@ from ansible_collections.alicloud.ecs.plugins.module_utils._instance_plan import
     reflects,
     shape,
     summarize,
+    user_data_digest,
     validate,
 )
 from ansible_collections.alicloud.ecs.plugins.module_utils._retries import is_ambiguous
@@ -80,6 +82,10 @@ class InstanceRunner:
         # The last DescribeInstances entry of every instance not acted on since: the read-back
         # at the end describes only the others (a no-change run makes a single DescribeInstances).
         self.fresh: dict[str, dict] = {}
+        # What DescribeInstances does not give, read when the task manages it, by instance id: UserData
+        # (compared, never returned), Disks, AutoRenewAttribute (returned with the instance).
+        self.extras: dict[str, dict[str, Any]] = {}
+        self.facts = Facts()
         self._client: Any = None
         self._waiter: InstanceWaiter | None = None
         self._markers: ReleaseMarkers | None = None
@@ -121,15 +127,17 @@ class InstanceRunner:
             plan, _unused = compute_plan(self.params, [])
             self.warn(plan)
             return self.finish(plan, [], [])
-        before = self.with_user_data(self.find())
-        plan, errors = compute_plan(self.params, before)
+        before = self.find()
+        self.gather(before)
+        before = self.enrich(before)
+        plan, errors = compute_plan(self.params, before, facts=self.facts)
         if self.must_settle(plan, before):
-            before = self.settle(before)
-            plan, errors = compute_plan(self.params, before)
+            before = self.enrich(self.settle(before))
+            plan, errors = compute_plan(self.params, before, facts=self.facts)
         if plan.create:
             others = self.same_name_others()
             if others:
-                plan, errors = compute_plan(self.params, before, others)
+                plan, errors = compute_plan(self.params, before, others, facts=self.facts)
             errors += ["no instance matches %s; %s" % (self.ident.describe(), e) for e in creation_errors(self.params)]
         if errors:
             raise EcsConfigError("; ".join(errors), operation="plan the change")
@@ -189,11 +197,43 @@ class InstanceRunner:
                                        "find other instances named %s" % self.ident.name)
         return [i for i in found if i.get("InstanceName") == self.ident.name and not self.ident.matches(i)]
 
-    def with_user_data(self, instances: list[dict]) -> list[dict]:
-        """Attach ``UserData`` (not in DescribeInstances) when the task manages it; never returned."""
-        if self.params.get("user_data") is None or self.spec.releases:
-            return instances
-        return [dict(i, UserData=ecs.describe_user_data(self.client, i["InstanceId"])) for i in instances]
+    def gather(self, instances: list[dict]) -> None:
+        """Read what the plan compares beyond DescribeInstances, only when the task manages it."""
+        if self.spec.releases or not instances:
+            return
+        ids = [i["InstanceId"] for i in instances]
+        params = self.params
+        if params.get("user_data") is not None:
+            for instance_id in ids:
+                self.set_user_data(instance_id, ecs.describe_user_data(self.client, instance_id))
+        if self.manages_disks():
+            for instance_id in ids:
+                self.extras.setdefault(instance_id, {})["Disks"] = ecs.describe_disks(self.client, instance_id)
+        charges = {i["InstanceId"]: params.get("instance_charge_type") or i.get("InstanceChargeType") for i in instances}
+        subscriptions = [i for i in ids if charges[i] == "PrePaid"]
+        if subscriptions and (params.get("auto_renew") is not None or params.get("auto_renew_period") is not None):
+            found = ecs.describe_auto_renew(self.client, subscriptions)
+            for instance_id, attribute in found.items():
+                self.extras.setdefault(instance_id, {})["AutoRenewAttribute"] = attribute
+        wanted_type = params.get("instance_type")
+        other_types = {str(i.get("InstanceType")) for i in instances
+                       if charges[i["InstanceId"]] == "PrePaid" and wanted_type and i.get("InstanceType") != wanted_type}
+        if wanted_type and other_types:
+            # Whether a subscription type change is an upgrade or a downgrade (which needs Stopped).
+            self.facts.instance_types = ecs.describe_instance_types(self.client, sorted(other_types | {wanted_type}))
+
+    def set_user_data(self, instance_id: str, encoded: str) -> None:
+        # Compared as it is; shown in diffs only as a digest (it may hold secrets), never returned.
+        self.extras.setdefault(instance_id, {}).update(UserData=encoded, UserDataDigest=user_data_digest(encoded))
+
+    def manages_disks(self) -> bool:
+        params = self.params
+        return bool(params.get("system_disk") or params.get("data_disks") is not None
+                    or (params.get("rebuild") and params.get("image_id")))
+
+    def enrich(self, instances: list[dict]) -> list[dict]:
+        """DescribeInstances entries with their extras (user data, disks, auto-renewal) attached."""
+        return [dict(i, **self.extras[i["InstanceId"]]) if i["InstanceId"] in self.extras else i for i in instances]
 
     def must_settle(self, plan: Plan, instances: list[dict]) -> bool:
         """Acting on a transitional instance waits first; present leaves untouched ones alone."""
@@ -214,11 +254,14 @@ class InstanceRunner:
 
     # -- apply ----------------------------------------------------------------
     def apply(self, plan: Plan, before: list[dict]) -> list[str]:
+        """Release, create, stop, change, start, reboot, wait: in that order, so that a change that needs
+        a Stopped instance finds it stopped and a started instance starts with its changes made."""
         self.release(plan)
         kept = [i["InstanceId"] for i in before if i["InstanceId"] not in plan.delete]
         members = self.create(plan.create, kept) if plan.create else kept
+        self.stop_phase(plan)
         self.update(plan)
-        self.transition(plan)
+        self.start_phase(plan)
         self.touched(plan.touched)
         # New members: created by this run, or by the earlier run whose create this one found.
         self.wait_for_targets([i for i in members if i not in kept], plan)
@@ -232,6 +275,7 @@ class InstanceRunner:
             ecs.modify_instance_attribute(self.client, instance_id, {"DeletionProtection": False})
         if plan.unsubscribe:
             ecs.modify_instance_charge_type(self.client, plan.unsubscribe, {"InstanceChargeType": "PostPaid"})
+            self.done["modified_ids"] = sorted(plan.unsubscribe)
         gone: list[str] = []
         if plan.stop_before_delete:
             gone += self.converge(self.stop_call, plan.stop_before_delete, "Running", "stopped")
@@ -244,7 +288,7 @@ class InstanceRunner:
         for name in sorted(set(names.values())):
             ids = sorted(i for i in plan.delete if names[i] == name and i not in gone)
             for batch in ecs.batches(ids, ecs.ID_BATCH):
-                gone += self.delete_batch(name, batch)
+                gone += self.delete_batch(name, batch, terminate=bool(set(batch) & set(plan.terminate)))
         self.touched(plan.delete)
         released = [i for i in plan.delete if i not in gone]
         self.done["deleted_ids"] = released
@@ -253,8 +297,10 @@ class InstanceRunner:
         if self.params["wait"] and released:
             self.waiter.wait(released, "absent", self.params["wait_timeout"], first_delay=0.0)
 
-    def delete_batch(self, name: str, batch: list[str]) -> list[str]:
-        """Release ``batch`` with the next release marker of ``name``; returns the ids that were already gone."""
+    def delete_batch(self, name: str, batch: list[str], terminate: bool = False) -> list[str]:
+        """Release ``batch`` with the next release marker of ``name``; returns the ids that were already gone.
+
+        ``terminate``: the batch holds expired subscriptions (TerminateSubscription releases them)."""
         force = bool(self.params.get("force_release"))
         for _attempt in range(MARKER_ATTEMPTS):
             token = self.markers.next_release_token(name)
@@ -263,7 +309,7 @@ class InstanceRunner:
                 # token of this call only; the next create may then replay these ids and fail safely.
                 token = "ansdel-" + uuid.uuid4().hex
             try:
-                ecs.delete_instances(self.client, batch, force, token)
+                ecs.delete_instances(self.client, batch, force, token, terminate)
             except EcsApiError as err:
                 if err.code == "IdempotentParameterMismatch":
                     self.markers.forget(name)  # another run's release took this marker meanwhile: read again
@@ -273,7 +319,7 @@ class InstanceRunner:
                 if len(batch) == 1:
                     return list(batch)
                 # All or nothing: find out one by one which ones are already gone.
-                return [i for one in batch for i in self.delete_batch(name, [one])]
+                return [i for one in batch for i in self.delete_batch(name, [one], terminate)]
             self.markers.advance(name)
             return []
         raise EcsError("every release marker of %s was taken by concurrent releases" % name, operation="release instances")
@@ -388,26 +434,103 @@ class InstanceRunner:
             self.touched([instance_id])
 
     # -- update, transition, wait ---------------------------------------------
+    def stop_phase(self, plan: Plan) -> None:
+        """Stop what the state stops and what a change needs stopped; wait for the latter to be Stopped."""
+        if plan.stopping:
+            self.converge(self.stop_call, plan.stopping, "Running", "stopped")
+            self.done["stopped_ids"] = plan.stopping
+        waiting = sorted(set(plan.needs_stopped) & set(plan.stopping))
+        if waiting:
+            self.touched(waiting)
+            self.waiter.wait(waiting, "stopped", self.params["wait_timeout"], visibility=self.visibility,
+                             first_delay=min(QUIET, self.params["wait_timeout"]))
+
     def update(self, plan: Plan) -> None:
+        """Attributes, tags, charge type, then the in-place changes (reference: docs/ecs_instance.md)."""
         for instance_id, changes in sorted(plan.modify.items()):
             ecs.modify_instance_attribute(self.client, instance_id, changes)
+            if "UserData" in changes:
+                self.set_user_data(instance_id, changes["UserData"])
         for tags, ids in group(plan.tag).items():
             ecs.tag_resources(self.client, ids, dict(tags))
         for keys, ids in group(plan.untag).items():
             ecs.untag_resources(self.client, ids, list(keys))
         if plan.charge:
             ecs.modify_instance_charge_type(self.client, plan.charge, charge_params(self.params))
-        self.done["modified_ids"] = plan.modified_ids
+        done = set(self.done["modified_ids"]) | set(plan.modify) | set(plan.tag) | set(plan.untag) | set(plan.charge)
+        self.done["modified_ids"] = sorted(done)
+        # A renewal first: an expired subscription accepts no other change.
+        for instance_id, renew in sorted(plan.renew.items()):
+            token = ecs.make_token("ansrnw", instance_id, renew["ExpiredTime"], renew["Period"], renew["PeriodUnit"])
+            ecs.renew_instance(self.client, instance_id, renew["Period"], renew["PeriodUnit"], token)
+            self.mark_modified(instance_id)
+        for attribute, ids in group(plan.auto_renew).items():
+            ecs.modify_auto_renew(self.client, ids, dict(attribute))
+            for instance_id in ids:
+                self.mark_modified(instance_id)
+        for instance_id, change in sorted(plan.spec.items()):
+            self.change_type(instance_id, change)
+        for instance_id, network in sorted(plan.network.items()):
+            ecs.modify_instance_network_spec(self.client, instance_id, {k: v for k, v in network.items() if k != "From"})
+            self.mark_modified(instance_id)
+        for instance_id, resize in sorted(plan.resize.items()):
+            ecs.resize_disk(self.client, resize["DiskId"], resize["NewSize"], resize["Type"])
+            self.mark_modified(instance_id)
+        for instance_id, rebuild in sorted(plan.rebuild.items()):
+            self.replace_system_disk(instance_id, rebuild)
 
-    def transition(self, plan: Plan) -> None:
-        if plan.stop:
-            self.converge(self.stop_call, plan.stop, "Running", "stopped")
-        if plan.start:
-            self.converge(lambda ids: ecs.start_instances(self.client, ids), plan.start, "Stopped", "running")
+    def mark_modified(self, instance_id: str) -> None:
+        self.done["modified_ids"] = sorted(set(self.done["modified_ids"]) | {instance_id})
+        self.touched([instance_id])
+
+    def change_type(self, instance_id: str, change: dict[str, Any]) -> None:
+        if change["action"] == "ModifyInstanceSpec":
+            ecs.modify_instance_spec(self.client, instance_id, change["InstanceType"])
+            self.mark_modified(instance_id)
+            return
+        try:
+            ecs.modify_prepay_instance_spec(self.client, instance_id, change["InstanceType"], change["OperatorType"])
+        except EcsApiError as err:
+            # Same size, or more of one and less of the other: ECS decides by price, and says so.
+            if not change.get("Ambiguous") or err.code != "InvalidParameter" or "OperatorType" not in err.message:
+                raise
+            status = (self.fresh.get(instance_id) or {}).get("Status")
+            if status not in (None, "Stopped") and instance_id not in self.done["stopped_ids"]:
+                raise EcsConfigError(
+                    "ECS treats the change of %s from %s to %s as a downgrade (%s: %s), and a subscription is "
+                    "downgraded only while Stopped; set allow_stop: true to let the module stop it and start it "
+                    "again, or stop it first (state: stopped)" % (
+                        instance_id, change["From"], change["InstanceType"], err.code, err.message),
+                    operation="change the instance type of %s" % instance_id) from None
+            ecs.modify_prepay_instance_spec(self.client, instance_id, change["InstanceType"], "downgrade")
+        self.mark_modified(instance_id)
+
+    def replace_system_disk(self, instance_id: str, rebuild: dict[str, Any]) -> None:
+        api = {k: v for k, v in rebuild.items() if k not in ("From", "SystemDiskId")}
+        if self.params.get("password"):
+            api["Password"] = self.params["password"]
+        if self.params.get("key_pair_name"):
+            api["KeyPairName"] = self.params["key_pair_name"]
+        # Derived from the disk being replaced: a repeat after a lost answer replays, a later rebuild is new.
+        token = ecs.make_token("ansrbd", instance_id, rebuild["SystemDiskId"], rebuild["ImageId"])
+        ecs.replace_system_disk(self.client, instance_id, api, token)
+        self.mark_modified(instance_id)
+
+    def start_phase(self, plan: Plan) -> None:
+        """Start what the state starts and what was stopped for a change; then reboot."""
+        starting = plan.starting
+        # An asynchronous subscription type change must have landed before the start makes it take effect.
+        landing = sorted(i for i in starting if (plan.spec.get(i) or {}).get("action") == "ModifyPrepayInstanceSpec")
+        if landing:
+            self.touched(landing)
+            self.waiter.wait(landing, "listed", self.params["wait_timeout"], visibility=self.visibility,
+                             first_delay=min(QUIET, self.params["wait_timeout"]),
+                             predicate=lambda entry: entry.get("InstanceType") == plan.spec[entry["InstanceId"]]["InstanceType"])
+        if starting:
+            self.converge(lambda ids: ecs.start_instances(self.client, ids), starting, "Stopped", "running")
         if plan.reboot:
             ecs.reboot_instances(self.client, plan.reboot, bool(self.params.get("force_stop")))
-        self.done["stopped_ids"] = list(plan.stop)
-        self.done[plan.state.started_key] = sorted(plan.start + plan.reboot)
+        self.done[plan.state.started_key] = sorted(starting + plan.reboot)
 
     def stop_call(self, ids: list[str]) -> None:
         ecs.stop_instances(self.client, ids, bool(self.params.get("force_stop")), self.params.get("stopped_mode"))
@@ -468,10 +591,8 @@ class InstanceRunner:
             return
         if plan.reboot:
             self.wait_for_reboot(plan.reboot)
-        rebooted = set(plan.reboot)
-        running = ([] if plan.state.creates_stopped else created) + [
-            i for i in self.done["started_ids"] + self.done["restarted_ids"] if i not in rebooted]
-        stopped = (created if plan.state.creates_stopped else []) + self.done["stopped_ids"]
+        running = ([] if plan.state.creates_stopped else created) + plan.starting
+        stopped = (created if plan.state.creates_stopped else []) + [i for i in plan.stop if i not in plan.starting]
         for target, ids in (("running", running), ("stopped", stopped)):
             if not ids:
                 continue
@@ -519,8 +640,24 @@ class InstanceRunner:
             stale = [i for i in stale if i not in modified]
         if stale:
             self.describe(stale)
-        after = normalize_instances([self.fresh[i] for i in ids if i in self.fresh])
-        return [apply_changes(plan, self.params, i) if i["instance_id"] in plan.modified_ids else i for i in after]
+        self.refresh_extras([i for i in ids if i in self.fresh], plan)
+        lagging = {i for i in plan.modified_ids if i in self.fresh and not reflects(plan, self.params, self.fresh[i])}
+        after = normalize_instances(self.enrich([self.fresh[i] for i in ids if i in self.fresh]))
+        return [apply_changes(plan, self.params, i, self.facts.now) if i["instance_id"] in lagging else i for i in after]
+
+    def refresh_extras(self, ids: list[str], plan: Plan) -> None:
+        """Disks and auto-renewal of the result, read again where this run changed them or created the instance."""
+        changed_disks = [i for i in ids if self.manages_disks() and (
+            i not in self.extras or "Disks" not in self.extras[i] or i in plan.resize or i in plan.rebuild)]
+        for instance_id in changed_disks:
+            self.extras.setdefault(instance_id, {})["Disks"] = ecs.describe_disks(self.client, instance_id)
+        if self.params.get("auto_renew") is None and self.params.get("auto_renew_period") is None:
+            return
+        subscriptions = [i for i in ids if self.fresh[i].get("InstanceChargeType") == "PrePaid" and (
+            i in plan.auto_renew or "AutoRenewAttribute" not in self.extras.get(i, {}))]
+        if subscriptions:
+            for instance_id, attribute in ecs.describe_auto_renew(self.client, subscriptions).items():
+                self.extras.setdefault(instance_id, {})["AutoRenewAttribute"] = attribute
 
     # -- results --------------------------------------------------------------
     def check(self, plan: Plan, before: list[dict]) -> dict[str, Any]:

@@ -32,11 +32,27 @@ attributes:
     description: Shows the managed attributes of the instances before and after.
     support: full
 options:
+  allow_stop:
+    description:
+      - Whether the module may stop running instances for a change the API makes only while an instance is
+        stopped, and start them again afterwards. Such changes are a new O(instance_type) of a pay-as-you-go
+        instance (C(ModifyInstanceSpec)) or a smaller one of a subscription (C(ModifyPrepayInstanceSpec)
+        downgrade), new O(user_data), a O(rebuild), and growing a basic (V(cloud)) system disk.
+      - With V(false), a change of the type or a rebuild of a running instance fails before anything is
+        changed and says what is needed; a user data change is left undone with a warning.
+      - With O(state=stopped) the instances are stopped anyway, so this is not needed.
+    type: bool
+    default: false
   auto_renew:
-    description: Whether a subscription renews automatically. Only with O(instance_charge_type=PrePaid).
+    description:
+      - Whether a subscription renews automatically. Only with O(instance_charge_type=PrePaid).
+      - Set on new instances and, when it differs, on existing subscriptions
+        (C(ModifyInstanceAutoRenewAttribute)).
     type: bool
   auto_renew_period:
-    description: Months (or weeks) of each automatic renewal. Only with O(instance_charge_type=PrePaid).
+    description:
+      - Months (or weeks, see O(period_unit)) of each automatic renewal. Only with O(instance_charge_type=PrePaid).
+      - Set on new instances and, when it differs, on existing subscriptions that renew automatically.
     type: int
   client_token_seed:
     description:
@@ -62,7 +78,10 @@ options:
     type: int
     default: 1
   data_disks:
-    description: Data disks created with each new instance.
+    description:
+      - Data disks created with each new instance.
+      - Existing instances keep their data disks; when they differ from this list (sizes, categories) a warning
+        says so.
     type: list
     elements: dict
     suboptions:
@@ -117,7 +136,7 @@ options:
   image_id:
     description:
       - Image of new instances. Required to create instances.
-      - An existing instance with another image produces a warning; it is not replaced.
+      - An existing instance with another image produces a warning and is left as it is, unless O(rebuild=true).
     type: str
   instance_charge_type:
     description:
@@ -139,14 +158,28 @@ options:
   instance_type:
     description:
       - Instance type of new instances, for example V(ecs.g6.large). Required to create instances.
-      - An existing instance of another type produces a warning; it is not changed.
+      - An existing instance of another type is changed to it. A pay-as-you-go instance must be stopped for
+        that (C(ModifyInstanceSpec)); a subscription is upgraded while it runs or is stopped, and downgraded
+        only while stopped (C(ModifyPrepayInstanceSpec), paid from or refunded to the account balance).
+        Whether it is a downgrade is decided from the vCPUs and memory of both types (C(DescribeInstanceTypes));
+        when that does not decide it, ECS does, by price.
+      - A running instance that must be stopped is stopped and started again only with O(allow_stop=true);
+        otherwise the task fails before any change. A subscription upgraded while it runs gets the new type in
+        the guest at its next restart (a warning says so).
     type: str
   internet_charge_type:
-    description: How public bandwidth is billed.
+    description:
+      - How public bandwidth is billed. An existing instance billed the other way is changed
+        (C(ModifyInstanceNetworkSpec)).
     type: str
     choices: [PayByBandwidth, PayByTraffic]
   internet_max_bandwidth_out:
-    description: Maximum outbound public bandwidth in Mbit/s. Above 0, new running instances get a public IP.
+    description:
+      - Maximum outbound public bandwidth in Mbit/s. Above 0, new running instances get a public IP.
+      - An existing instance with another bandwidth is changed to it (C(ModifyInstanceNetworkSpec), running or
+        stopped; a subscription's change is paid from or refunded to the account balance). Raised from 0, the
+        instance also gets a public IP address. An instance with an EIP uses the EIP's bandwidth and is left
+        as it is, with a warning.
     type: int
   key_pair_name:
     description: SSH key pair of new Linux instances.
@@ -171,11 +204,43 @@ options:
     description: Unit of O(period) (API default V(Month)).
     type: str
     choices: [Month, Week]
+  rebuild:
+    description:
+      - With V(true), an existing instance whose image is not O(image_id) gets a new system disk from that image
+        (C(ReplaceSystemDisk)). Everything on the old system disk is lost; data disks stay. The new disk gets
+        O(password) or O(key_pair_name) when given, and the size of O(system_disk) when given.
+      - The instance must be stopped for it (see O(allow_stop)); it is started again when it was running.
+      - With V(false), a different image produces a warning only.
+    type: bool
+    default: false
   remove_surplus:
     description:
       - With V(true), instances beyond O(count) are released, newest first (by creation time, which the API gives to the minute, then by ID).
     type: bool
     default: false
+  renew:
+    description:
+      - Renews subscription instances (C(RenewInstance), paid from the account balance) whose subscription
+        ends within O(renew.within_days) days, or has ended. A renewal extends it from its end (an expired one
+        from now), so the next run finds it far from its end and renews nothing.
+      - Pay-as-you-go instances are left alone, with a warning.
+    type: dict
+    suboptions:
+      period:
+        description: How long to renew for, in O(renew.period_unit).
+        type: int
+        required: true
+      period_unit:
+        description: Unit of O(renew.period).
+        type: str
+        choices: [Month, Week]
+        default: Month
+      within_days:
+        description:
+          - Renew when the subscription ends within this many days. It must be shorter than the renewal
+            period, or every run would renew again.
+        type: int
+        default: 7
   resource_group_id:
     description: Resource group of new instances.
     type: str
@@ -210,7 +275,14 @@ options:
     type: str
     choices: [KeepCharging, StopCharging]
   system_disk:
-    description: System disk of new instances.
+    description:
+      - System disk of new instances.
+      - On an existing instance a larger O(system_disk.size) grows the system disk (C(ResizeDisk); online while
+        the instance runs, except a basic V(cloud) disk, which grows offline and takes the new size at the next
+        start). A disk never shrinks; a smaller size fails before any change. Another category produces a
+        warning.
+      - When O(system_disk) or O(data_disks) is set, the disks of every returned instance are read
+        (one C(DescribeDisks) per instance) and returned as C(disks) of each instance.
     type: dict
     suboptions:
       category:
@@ -232,8 +304,9 @@ options:
   user_data:
     description:
       - User data, as plain text (the module encodes it in Base64).
-      - Existing instances are compared (C(DescribeUserData)) and changed only while they are stopped; a
-        running instance with other user data produces a warning.
+      - Existing instances are compared (C(DescribeUserData)) and changed only while they are stopped. A running
+        instance with other user data is stopped, changed and started again with O(allow_stop=true); without it,
+        it is left as is with a warning.
     type: str
   vswitch_id:
     description: VSwitch of new instances. A different VSwitch on an existing instance produces a warning.
@@ -521,6 +594,47 @@ EXAMPLES = r"""
     wait_timeout: 900
     client_token_seed: "2024-06-01"
 
+# Changing instances in place: the same task with new values. A pay-as-you-go type change needs the
+# instance stopped; allow_stop lets the module stop it, make every change and start it again.
+- name: Move the web tier to a larger type, more bandwidth and a larger system disk
+  alicloud.ecs.ecs_instance:
+    name: web
+    tags:
+      app: shop
+    count: 3
+    state: running
+    image_id: aliyun_3_x64_20G_alibase_20240528.vhd
+    instance_type: ecs.g7.xlarge
+    internet_max_bandwidth_out: 20
+    system_disk:
+      category: cloud_essd
+      size: 80
+    vswitch_id: vsw-bp1s5fnvk4gn2tws03624
+    security_group_ids:
+      - sg-bp1hv7cbwl1nzhgkbpbj
+    allow_stop: true
+
+- name: Rebuild one instance from a new image (the old system disk's data is lost)
+  alicloud.ecs.ecs_instance:
+    instance_ids:
+      - i-bp67acfmxazb4ph2xxxx
+    image_id: ubuntu_24_04_x64_20G_alibase_20240812.vhd
+    rebuild: true
+    allow_stop: true
+    key_pair_name: ops
+
+- name: Renew the subscriptions that end within ten days, and let them renew themselves from now on
+  alicloud.ecs.ecs_instance:
+    name: db
+    instance_charge_type: PrePaid
+    period: 1
+    renew:
+      period: 1
+      period_unit: Month
+      within_days: 10
+    auto_renew: true
+    auto_renew_period: 1
+
 - name: A spot instance at no more than 0.05 per hour
   alicloud.ecs.ecs_instance:
     name: ci-runner
@@ -566,7 +680,8 @@ instances:
       RV(instances[].vpc_id), RV(instances[].vswitch_id)). Keys the API adds later appear without notice.
     - The keys most used are documented below. Values the API leaves unset are empty strings, empty lists or
       V(0), as the API gives them; the shortcuts are V(null) when there is no such address.
-    - Cloud disks (system and data disks) are not part of C(DescribeInstances) and so not of this result;
+    - Cloud disks (system and data disks) are not part of C(DescribeInstances); they are read and returned as
+      RV(instances[].disks) when the task sets O(system_disk) or O(data_disks).
       RV(instances[].local_storage_amount) and RV(instances[].local_storage_capacity) describe local disks.
     - The same shape as the RV(alicloud.ecs.ecs_instance_info#module:instances) of
       M(alicloud.ecs.ecs_instance_info); the P(alicloud.ecs.ecs#inventory) inventory plugin makes its host variables
@@ -581,6 +696,29 @@ instances:
       description: When a pay-as-you-go instance is released automatically (UTC), or an empty string.
       type: str
       sample: ""
+    auto_renew_attribute:
+      description:
+        - The auto-renewal of a subscription (C(DescribeInstanceAutoRenewAttribute)), read only when the task
+          sets O(auto_renew) or O(auto_renew_period).
+      returned: when O(auto_renew) or O(auto_renew_period) is set, for subscription instances
+      type: dict
+      contains:
+        auto_renew_enabled:
+          description: Whether the subscription renews itself at its end.
+          type: bool
+          sample: true
+        duration:
+          description: Length of each automatic renewal, in RV(instances[].auto_renew_attribute.period_unit).
+          type: int
+          sample: 1
+        period_unit:
+          description: V(Month), V(Week) or V(Year).
+          type: str
+          sample: Month
+        renewal_status:
+          description: V(AutoRenewal), V(Normal) or V(NotRenewal).
+          type: str
+          sample: AutoRenewal
     cpu:
       description: Number of vCPUs.
       type: int
@@ -597,6 +735,46 @@ instances:
       description: Description of the instance.
       type: str
       sample: Web server of the shop
+    disks:
+      description:
+        - The cloud disks of the instance (C(DescribeDisks)), the system disk first, read only when the task
+          sets O(system_disk) or O(data_disks).
+      returned: when O(system_disk) or O(data_disks) is set
+      type: list
+      elements: dict
+      contains:
+        category:
+          description: Disk category, for example V(cloud_essd).
+          type: str
+          sample: cloud_essd
+        delete_with_instance:
+          description: Whether the disk is released with the instance.
+          type: bool
+          sample: true
+        device:
+          description: Device name in the guest.
+          type: str
+          sample: /dev/xvda
+        disk_id:
+          description: Disk ID.
+          type: str
+          sample: d-bp1d6tsvznfghy7yxxxx
+        performance_level:
+          description: ESSD performance level, or an empty string.
+          type: str
+          sample: PL1
+        size:
+          description: Size in GiB.
+          type: int
+          sample: 40
+        status:
+          description: Disk status, V(In_use) when attached.
+          type: str
+          sample: In_use
+        type:
+          description: V(system) or V(data).
+          type: str
+          sample: system
     eip_address:
       description: The elastic IP address bound to the instance; its fields are empty strings when there is none.
       type: dict
@@ -784,6 +962,13 @@ instances:
       description: Tags, as a dictionary of keys and string values.
       type: dict
       sample: {env: prod, app: shop}
+    user_data_digest:
+      description:
+        - A digest of the instance's user data (the first 16 hex digits of the SHA-256 of its Base64 text), so
+          that diffs can show a change without showing the user data, which may hold secrets.
+      returned: when O(user_data) is set
+      type: str
+      sample: sha256:5e884898da280471
     vpc_id:
       description: VPC of the instance, or V(null).
       type: str
@@ -812,7 +997,10 @@ instances:
       private_ip: 172.16.5.91
       tags: {env: prod, app: shop}
 modified_ids:
-  description: IDs of the instances whose attributes, security groups, tags, user data or charge type were changed.
+  description:
+    - IDs of the instances changed in place - attributes, security groups, tags, user data, charge type
+      (including a conversion before a release), instance type, bandwidth, system disk, image (O(rebuild)),
+      renewal or auto-renewal.
   returned: always
   type: list
   elements: str
@@ -824,13 +1012,15 @@ restarted_ids:
   elements: str
   sample: []
 started_ids:
-  description: IDs of existing instances started (new instances are in RV(created_ids) only).
+  description:
+    - IDs of existing instances started (new instances are in RV(created_ids) only), including those stopped for a
+      change (O(allow_stop)) and started again.
   returned: always
   type: list
   elements: str
   sample: []
 stopped_ids:
-  description: IDs of existing instances stopped.
+  description: IDs of existing instances stopped, including those stopped for a change (O(allow_stop)).
   returned: always
   type: list
   elements: str
@@ -858,7 +1048,13 @@ SYSTEM_DISK_SPEC = {
     "performance_level": {"type": "str", "choices": PERFORMANCE_LEVELS},
     "size": {"type": "int"},
 }
+RENEW_SPEC = {
+    "period": {"type": "int", "required": True},
+    "period_unit": {"type": "str", "default": "Month", "choices": ["Month", "Week"]},
+    "within_days": {"type": "int", "default": 7},
+}
 ARGUMENT_SPEC = {
+    "allow_stop": {"type": "bool", "default": False},
     "auto_renew": {"type": "bool"},
     "auto_renew_period": {"type": "int"},
     "client_token_seed": {"type": "str", "no_log": False},
@@ -881,7 +1077,9 @@ ARGUMENT_SPEC = {
     "password": {"type": "str", "no_log": True},
     "period": {"type": "int"},
     "period_unit": {"type": "str", "choices": ["Month", "Week"]},
+    "rebuild": {"type": "bool", "default": False},
     "remove_surplus": {"type": "bool", "default": False},
+    "renew": {"type": "dict", "options": RENEW_SPEC},
     "resource_group_id": {"type": "str"},
     "security_group_ids": {"type": "list", "elements": "str"},
     "spot_price_limit": {"type": "float"},

@@ -37,6 +37,9 @@ MUTATING = {
     "RunInstances", "CreateInstance", "StartInstances", "StopInstances", "RebootInstances", "DeleteInstances",
     "StartInstance", "StopInstance", "RebootInstance", "DeleteInstance", "ModifyInstanceAttribute",
     "TagResources", "UntagResources", "ModifyInstanceChargeType", "JoinSecurityGroup", "LeaveSecurityGroup",
+    "ModifyInstanceSpec", "ModifyPrepayInstanceSpec", "ModifyInstanceNetworkSpec", "ResizeDisk", "ReplaceSystemDisk",
+    "RenewInstance", "ModifyInstanceAutoRenewAttribute", "AllocatePublicIpAddress", "AllocateEipAddress",
+    "AssociateEipAddress", "UnassociateEipAddress", "ReleaseEipAddress",
 }
 RECAP = re.compile(r"^localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
@@ -138,11 +141,17 @@ class Ansible:
     def modules(self, args_list: list[dict[str, Any]], check: bool = False, diff: bool = False, env: dict | None = None,
                 verbosity: int = 0, module: str = "alicloud.ecs.ecs_instance"):
         """Run several tasks in one ansible-playbook process (saves its start-up time); returns (results, process)."""
+        return self.steps([{"args": args, "check": check, "diff": diff} for args in args_list], env=env,
+                          verbosity=verbosity, module=module)
+
+    def steps(self, steps: list[dict[str, Any]], env: dict | None = None, verbosity: int = 0,
+              module: str = "alicloud.ecs.ecs_instance"):
+        """Like ``modules``, each task with its own ``check`` and ``diff`` (``{"args", "check", "diff"}``)."""
         tasks, files = [], []
-        for number, args in enumerate(args_list):
+        for number, step in enumerate(steps):
             files.append(self.workdir / ("result-%s.json" % uuid.uuid4().hex))
-            tasks.append({"name": "Run %s %d" % (module, number), module: args, "register": "result",
-                          "ignore_errors": True, "check_mode": check, "diff": diff})
+            tasks.append({"name": "Run %s %d" % (module, number), module: step["args"], "register": "result",
+                          "ignore_errors": True, "check_mode": bool(step.get("check")), "diff": bool(step.get("diff"))})
             tasks.append({"name": "Save result %d" % number,
                           "ansible.builtin.copy": {"content": "{{ result | to_json }}", "dest": str(files[-1])}})
         play = [{"name": "Module run", "hosts": "localhost", "gather_facts": False, "tasks": tasks}]

@@ -125,9 +125,11 @@ def test_attribute_changes():
 def test_drift_warnings_name_the_drift():
     instance = inst("i-1", ImageId="img-a", InstanceType="t1", ZoneId="z1", VpcAttributes={"VSwitchId": "vsw-1"})
     warnings = p.drift_warnings(params(image_id="img-b", instance_type="t1", zone_id="z2", vswitch_id="vsw-1"), instance)
-    assert len(warnings) == 2
-    assert "i-1: image_id is img-a but the task asks for img-b" in warnings[0]
-    assert "zone_id is z1" in warnings[1]
+    assert warnings == ["i-1: zone_id is z1 but the task asks for z2; it cannot be changed in place and was left as is"]
+    # A different image warns through the rebuild rule, naming the way to change it.
+    plan, errors = p.compute_plan(params(instance_ids=["i-1"], image_id="img-b"), [instance])
+    assert errors == [] and plan.rebuild == {}
+    assert any("image_id is img-a but the task asks for img-b; set rebuild: true" in w for w in plan.warnings)
 
 
 @pytest.mark.parametrize(
@@ -163,11 +165,11 @@ def test_plan_surplus_kept_unless_asked_newest_first():
 
 
 def test_plan_absent_and_blockers():
-    instances = [inst("i-1", DeletionProtection=True), inst("i-2", InstanceChargeType="PrePaid", ExpiredTime="2026-12-01T00:00Z")]
+    instances = [inst("i-1", DeletionProtection=True), inst("i-2", InstanceChargeType="PrePaid", ExpiredTime="2099-12-01T00:00Z")]
     plan, errors = p.compute_plan(params(state="absent"), instances)
     assert len(errors) == 2
     assert "deletion_protection: false" in errors[0]
-    assert "i-2 (paid until 2026-12-01T00:00Z)" in errors[1] and "convert_prepaid_on_delete" in errors[1]
+    assert "i-2 (paid until 2099-12-01T00:00Z) have not expired yet" in errors[1] and "convert_prepaid_on_delete" in errors[1]
     plan, errors = p.compute_plan(params(state="absent", deletion_protection=False, convert_prepaid_on_delete=True, force_release=True), instances)
     assert errors == [] and plan.unprotect == ["i-1"] and plan.unsubscribe == ["i-2"] and plan.stop_before_delete == []
     plan, errors = p.compute_plan(params(state="absent"), [])
@@ -186,12 +188,22 @@ def test_user_data_only_changed_while_stopped():
     stopped = inst("i-1", "Stopped", UserData="")
     running = inst("i-2", "Running", UserData="")
     same = inst("i-3", "Stopped", UserData=wanted)
-    assert p.attribute_changes(params(user_data="hello"), stopped) == {"UserData": wanted}
-    assert p.attribute_changes(params(user_data="hello"), running) == {}
-    assert p.attribute_changes(params(user_data="hello"), same) == {}
-    assert "only be changed while the instance is stopped" in p.user_data_warnings(params(user_data="hello"), running)[0]
-    assert p.user_data_warnings(params(user_data="hello"), stopped) == []
-    assert p.attribute_changes(params(user_data=None), stopped) == {}
+    plan, errors = p.compute_plan(params(instance_ids=["i-1", "i-2", "i-3"], user_data="hello"), [stopped, running, same])
+    assert errors == [] and plan.modify == {"i-1": {"UserData": wanted}} and plan.stop_for_change == []
+    assert any("i-2: user_data differs but can only be changed while the instance is stopped" in w and "allow_stop" in w
+               for w in plan.warnings)
+    # With allow_stop the running one is stopped, changed and started again, in one run.
+    plan, errors = p.compute_plan(params(instance_ids=["i-1", "i-2", "i-3"], user_data="hello", allow_stop=True),
+                                  [stopped, running, same])
+    assert errors == [] and sorted(plan.modify) == ["i-1", "i-2"]
+    assert plan.stop_for_change == ["i-2"] and plan.start_after_change == ["i-2"] and plan.needs_stopped == ["i-1", "i-2"]
+    assert plan.planned_ids()["stopped_ids"] == ["i-2"] and plan.planned_ids()["started_ids"] == ["i-2"]
+    # state stopped stops it anyway: no allow_stop needed, and it is not started again.
+    plan, errors = p.compute_plan(params(instance_ids=["i-2"], user_data="hello", state="stopped"), [running])
+    assert errors == [] and plan.stop == ["i-2"] and plan.modify == {"i-2": {"UserData": wanted}}
+    assert plan.start_after_change == [] and plan.needs_stopped == ["i-2"]
+    plan, _errors = p.compute_plan(params(instance_ids=["i-1"], user_data=None), [stopped])
+    assert plan.modify == {}
 
 
 def test_one_definition_of_modified_ids():
