@@ -86,6 +86,9 @@ class InstanceRunner:
         # (compared, never returned), Disks, AutoRenewAttribute (returned with the instance).
         self.extras: dict[str, dict[str, Any]] = {}
         self.facts = Facts()
+        # Clock time of the last create, stop, start and reboot call: waits poll on a schedule counted from it.
+        self.acted: dict[str, float] = {}
+        self.others: list[dict] = []
         self._client: Any = None
         self._waiter: InstanceWaiter | None = None
         self._markers: ReleaseMarkers | None = None
@@ -182,20 +185,17 @@ class InstanceRunner:
         return [found[i] for i in ids if i in found]
 
     def find_identity(self) -> list[dict]:
-        params: dict[str, Any] = {"InstanceName": self.ident.name}
-        if self.ident.tags:
-            params["Tag"] = [{"Key": key, "Value": value} for key, value in sorted(self.ident.tags.items())]
-        found = ecs.describe_instances(self.client, params, "find the instances named %s" % self.ident.name)
+        """The instances of the identity. One listing by name (the tags are matched here), so the same read
+        also gives the instances with the name but other tags, for the warning a create owes about them."""
+        found = ecs.describe_instances(self.client, {"InstanceName": self.ident.name},
+                                       "find the instances named %s" % self.ident.name)
         # The API treats '*' in InstanceName as a wildcard; identity is the exact name and every tag.
+        self.others = [i for i in found if i.get("InstanceName") == self.ident.name and not self.ident.matches(i)]
         return [item for item in found if self.ident.matches(item)]
 
     def same_name_others(self) -> list[dict]:
-        """Instances with the task's name but not all its tags (only read before a create)."""
-        if not self.ident.tags:
-            return []
-        found = ecs.describe_instances(self.client, {"InstanceName": self.ident.name},
-                                       "find other instances named %s" % self.ident.name)
-        return [i for i in found if i.get("InstanceName") == self.ident.name and not self.ident.matches(i)]
+        """Instances with the task's name but not all its tags (from the listing that found the identity)."""
+        return self.others if self.ident.tags else []
 
     def gather(self, instances: list[dict]) -> None:
         """Read what the plan compares beyond DescribeInstances, only when the task manages it."""
@@ -394,9 +394,14 @@ class InstanceRunner:
         return ecs.run_instances(self.client, dict(api, Amount=amount, **secrets), token, dry_run)
 
     def wait_listed(self, ids: list[str]) -> dict[str, dict]:
-        """Entries of ids the API just returned, once all are listed (8.9: never "not listed = released")."""
+        """Entries of ids the API just returned, once all are listed (8.9: never "not listed = released").
+
+        The first read comes QUIET seconds after the create (a read right after it would only show Pending),
+        and it is also the first poll of the wait for the target status."""
+        self.acted["create"] = self.clock()
         try:
-            seen = self.waiter.wait(ids, "listed", self.visibility, visibility=self.visibility)
+            seen = self.waiter.wait(ids, "listed", self.visibility, visibility=self.visibility,
+                                    first_delay=min(QUIET, self.visibility), since=self.acted["create"])
         except EcsVisibilityError as err:
             err.operation = "confirm that the instances created are listed"
             err.message = "the create returned %s; %s" % (ecs.ids_text(sorted(ids)), err.message)
@@ -438,12 +443,13 @@ class InstanceRunner:
         """Stop what the state stops and what a change needs stopped; wait for the latter to be Stopped."""
         if plan.stopping:
             self.converge(self.stop_call, plan.stopping, "Running", "stopped")
+            self.acted["stop"] = self.clock()
             self.done["stopped_ids"] = plan.stopping
         waiting = sorted(set(plan.needs_stopped) & set(plan.stopping))
         if waiting:
             self.touched(waiting)
             self.waiter.wait(waiting, "stopped", self.params["wait_timeout"], visibility=self.visibility,
-                             first_delay=min(QUIET, self.params["wait_timeout"]))
+                             first_delay=min(QUIET, self.params["wait_timeout"]), since=self.acted.get("stop"))
 
     def update(self, plan: Plan) -> None:
         """Attributes, tags, charge type, then the in-place changes (reference: docs/ecs_instance.md)."""
@@ -528,8 +534,10 @@ class InstanceRunner:
                              predicate=lambda entry: entry.get("InstanceType") == plan.spec[entry["InstanceId"]]["InstanceType"])
         if starting:
             self.converge(lambda ids: ecs.start_instances(self.client, ids), starting, "Stopped", "running")
+            self.acted["start"] = self.clock()
         if plan.reboot:
             ecs.reboot_instances(self.client, plan.reboot, bool(self.params.get("force_stop")))
+            self.acted["reboot"] = self.clock()
         self.done[plan.state.started_key] = sorted(starting + plan.reboot)
 
     def stop_call(self, ids: list[str]) -> None:
@@ -593,24 +601,21 @@ class InstanceRunner:
             self.wait_for_reboot(plan.reboot)
         running = ([] if plan.state.creates_stopped else created) + plan.starting
         stopped = (created if plan.state.creates_stopped else []) + [i for i in plan.stop if i not in plan.starting]
-        for target, ids in (("running", running), ("stopped", stopped)):
+        for target, ids, actions in (("running", running, ("create", "start")), ("stopped", stopped, ("create", "stop"))):
             if not ids:
                 continue
-            seen: dict[str, dict | None] = {i: self.fresh[i] for i in ids if i in created and i in self.fresh}
-            waited = [i for i in ids if i not in seen]
-            if seen and not waited:
-                # The read that confirmed the new instances are listed is the wait's first poll.
-                self.waiter.wait(ids, target, self.params["wait_timeout"], visibility=self.visibility, seen=seen,
-                                 first_delay=min(QUIET, self.params["wait_timeout"]))
-            else:
-                self.waiter.wait(ids, target, self.params["wait_timeout"], visibility=self.visibility,
-                                 first_delay=min(QUIET, self.params["wait_timeout"]))
+            # The read that confirmed the new instances are listed is the wait's first poll for them; the
+            # schedule counts from the earliest action waited for.
+            seen: dict[str, dict | None] | None = {i: self.fresh[i] for i in ids if i in created and i in self.fresh}
+            times = [self.acted[a] for a in actions if a in self.acted]
+            self.waiter.wait(ids, target, self.params["wait_timeout"], visibility=self.visibility, seen=seen or None,
+                             first_delay=min(QUIET, self.params["wait_timeout"]), since=min(times) if times else None)
 
     def wait_for_reboot(self, ids: list[str]) -> None:
         """A reboot goes Running -> Starting -> Running, so a read that lags behind it (8.9) still shows
         Running: an instance counts as back only once a read showed it leave Running, or after
         REBOOT_CONFIRM seconds in which no read did (a reboot too quick to be seen)."""
-        start = self.clock()
+        start = self.acted.get("reboot", self.clock())
         left: set[str] = set()
 
         def back(entry: dict) -> bool:
@@ -620,7 +625,7 @@ class InstanceRunner:
             return entry["InstanceId"] in left or self.clock() - start >= REBOOT_CONFIRM
 
         self.waiter.wait(ids, "running", self.params["wait_timeout"], visibility=self.visibility, predicate=back,
-                         first_delay=min(QUIET, self.params["wait_timeout"]))
+                         first_delay=min(QUIET, self.params["wait_timeout"]), since=self.acted.get("reboot"))
 
     def read_back(self, ids: list[str], plan: Plan) -> list[dict]:
         """The instances after the run: entries seen since the last change, the others described again.

@@ -24,14 +24,19 @@ Instance = dict[str, Any]
 Predicate = Callable[[Instance], bool]
 
 TRANSITIONAL_STATUSES = frozenset({"Pending", "Starting", "Stopping"})
-# Polling schedule (see bench/README.md for the figures behind it): the API's transitions take
-# seconds (Pending "a few seconds", Starting/Stopping usually 10-60 s, reference 8.1), so a
-# poll right after an action only sees the state it just entered.  The first poll comes after
-# QUIET seconds; then every FINE seconds, so a wait ends at most FINE after the instances
-# arrive, growing by GROWTH of the time waited (capped) once a transition is evidently slow.
+# Polling schedule, measured from the action (see bench/README.md for the figures behind it).
+# The API's transitions take seconds: Pending "a few seconds", Starting and Stopping usually
+# 10-60 s (reference 8.1), and no transition ends right after its call, so a poll then only sees
+# the state the call just entered.  The first poll comes QUIET seconds after the action (it
+# confirms the instances are listed and sees their transitional state, which must be seen once);
+# then every SPARSE seconds until DENSE_FROM, when the fastest transitions can end; from then
+# on every RATIO of the time waited (at least FINE, at most the cap), so a wait returns within
+# FINE seconds or RATIO of the time it took, whichever is longer, after the instances arrive.
 QUIET = 1.5
+SPARSE = 1.0
+DENSE_FROM = 3.5
 FINE = 0.5
-GROWTH = 0.1
+RATIO = 0.1
 EARLY_CAP, LATE_CAP, EARLY_PERIOD = 2.0, 5.0, 60.0
 
 
@@ -55,9 +60,11 @@ PREDICATES: dict[str, Predicate] = {
 
 
 def poll_interval(elapsed: float) -> float:
-    """Seconds until the next poll after ``elapsed`` seconds of waiting (a pure function of time)."""
+    """Seconds until the next poll, ``elapsed`` seconds after the action (a pure function of time)."""
+    if elapsed < DENSE_FROM:
+        return max(FINE, min(SPARSE, DENSE_FROM - elapsed))
     cap = EARLY_CAP if elapsed < EARLY_PERIOD else LATE_CAP
-    return min(cap, max(FINE, (elapsed - 5.0) * GROWTH + FINE))
+    return min(cap, max(FINE, RATIO * elapsed))
 
 
 def describe_status(instance: Instance | None) -> str:
@@ -89,6 +96,7 @@ class InstanceWaiter:
         first_delay: float = 0.0,
         missing_ok: bool = False,
         predicate: Predicate | None = None,
+        since: float | None = None,
     ) -> dict[str, Instance | None]:
         """Last seen entry of every id once all have arrived at ``target``.
 
@@ -99,9 +107,13 @@ class InstanceWaiter:
         ``visibility`` seconds (default: ``timeout``) -- from the start for ids
         not seen yet, from when it disappeared otherwise -- then the wait fails
         with EcsVisibilityError; with ``missing_ok`` an unlisted id has arrived.
+        ``since``: the clock time of the action waited for (default: now); the
+        polling schedule and ``first_delay`` count from it, so a wait that follows
+        another one for the same action continues its schedule.
         """
         arrived = predicate or (None if target == "absent" else PREDICATES[target])
         start = self._clock()
+        origin = start if since is None else min(since, start)
         visibility = timeout if visibility is None else min(visibility, timeout)
         pending = sorted(set(ids))
         last: dict[str, Instance | None] = {}
@@ -109,7 +121,7 @@ class InstanceWaiter:
         ever_seen: set[str] = set()
         observed = dict(seen) if seen is not None else None
         if observed is None and first_delay > 0 and pending:
-            self._sleep(min(first_delay, timeout))
+            self._sleep(max(0.0, min(origin + first_delay - start, timeout)))
             first_delay = 0.0
         while pending:
             if observed is None:
@@ -135,7 +147,7 @@ class InstanceWaiter:
                 raise _timeout_error(pending, last, target, timeout)
             if pending:
                 # After the entries given in ``seen``, the first poll still waits ``first_delay``.
-                interval = max(poll_interval(elapsed), first_delay - elapsed)
+                interval = max(poll_interval(now - origin), origin + first_delay - now)
                 first_delay = 0.0
                 self._sleep(max(0.0, min(interval, timeout - elapsed)))
         return last

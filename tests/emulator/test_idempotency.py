@@ -118,13 +118,13 @@ def test_duplicate_while_first_in_flight_is_last_token_processing(emulator):
 
 def test_other_calls_proceed_while_a_call_sleeps(emulator):
     # Injected latency is applied outside the store lock (reference 8.2 in-flight observability).
-    emulator.faults({"action": CREATE, "kind": "latency", "seconds": 1.5, "count": 1})
+    emulator.faults({"action": CREATE, "kind": "latency", "seconds": 3.0, "count": 1})
     slow = threading.Thread(target=create, args=(emulator, "tok-9"))
     slow.start()
     wait_for_processing_token(emulator)
-    started = time.monotonic()
     assert v1_call(emulator, ECHO)[0] == 200
-    assert time.monotonic() - started < 1.2  # loose: far less than the 1.5 s the other call sleeps
+    # Answered while the other call still sleeps (an order of events, not a timing: no lock was waited for).
+    assert slow.is_alive()
     slow.join()
 
 

@@ -44,10 +44,8 @@ def test_second_run_of_ten_makes_no_mutating_call(ansible, emulator, create_args
 
 def test_hundred_instances_one_run_instances_and_batched_polls(ansible, emulator, create_args):
     emulator.clear_calls()
-    with emulator_delays(emulator, {"Pending": 1.0, "Starting": 4.0, "Stopping": 0}):
-        started = time.monotonic()
+    with emulator_delays(emulator, {"Pending": 2.0, "Starting": 3.0, "Stopping": 0}):
         result, _proc = ansible.module(dict(create_args, count=100, state="running"))
-        elapsed = time.monotonic() - started
     assert len(result["created_ids"]) == 100
     assert {i["status"] for i in result["instances"]} == {"Running"}
     calls = emulator.calls()
@@ -55,10 +53,10 @@ def test_hundred_instances_one_run_instances_and_batched_polls(ansible, emulator
     assert len(run) == 1 and run[0]["parameters"]["Amount"] == "100"
     polls = [c for c in calls if c["action"] == "DescribeInstances" and c["timestamp"] > run[0]["timestamp"]]
     assert all(len(json.loads(c["parameters"]["InstanceIds"])) == 100 for c in polls)
-    # Running 5 s after RunInstances at the earliest; the wait must end within 1.2x of that.
-    assert polls[-1]["timestamp"] - run[0]["timestamp"] <= 6.0, [c["timestamp"] - run[0]["timestamp"] for c in polls]
-    assert elapsed < 20
-    ansible.module(dict(name=create_args["name"], state="absent", force_release=True))
+    # The schedule (bench/README.md): polls 1.5, 2.5, 3.5 s after the create, then every 0.5 s; counted
+    # in calls, not timed: at most 7 for a 5-second create, and the first sees the state the create entered.
+    assert len(polls) <= 7, [c["timestamp"] - run[0]["timestamp"] for c in polls]
+    assert len([c for c in calls if c["action"] == "DescribeInstances"]) <= 8
 
 
 @pytest.mark.smoke

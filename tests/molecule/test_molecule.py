@@ -16,7 +16,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -63,13 +62,11 @@ def test_molecule_default_scenario(tmp_path):
         ALICLOUD_CONFIG_FILE=str(tmp_path / "no-aliyun-cli-config.json"),
         NO_PROXY="127.0.0.1,localhost",
     )
-    start = time.monotonic()
+    # TIME_LIMIT only stops a hang; speed is for benchmarks (make bench), never for a test.
     result = subprocess.run([str(molecule), "test"], cwd=collection, env=env, capture_output=True, text=True,
                             timeout=TIME_LIMIT + 120)
-    elapsed = time.monotonic() - start
     output = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout + result.stderr)
     assert result.returncode == 0, output[-20000:]
     for step in ("create", "converge", "idempotence", "verify", "destroy"):
         assert re.search(rf"default (>|\u279c) {step}: Executed: Successful", output), output[-20000:]
     assert not list(collection.glob(".ansible/tmp/**/ecs-emulator/pid")), "the emulator was left running"
-    assert elapsed < TIME_LIMIT, f"molecule test took {elapsed:.0f} s"

@@ -247,8 +247,10 @@ def test_an_instance_released_during_a_wait_fails_the_wait_naming_it(runner, emu
     proc, result_file = start_module(runner, dict(CREATE, name=name, count=1, state="running", visibility_timeout=5))
     wait_for(lambda: mine(emu, name), 60, "the instance")
     (instance,) = mine(emu, name)
-    time.sleep(1.0)
-    emu.control("POST", "release", {"instance_ids": [instance["InstanceId"]]})  # reclaimed while Starting
+    # Once the module has seen it listed (its first poll after the create), it is reclaimed while Starting.
+    wait_for(lambda: any(c["action"] == "DescribeInstances" and instance["InstanceId"] in c["parameters"].get("InstanceIds", "")
+                         for c in emu.calls()), 60, "the first poll")
+    emu.control("POST", "release", {"instance_ids": [instance["InstanceId"]]})
     result = finish(proc, result_file)
     assert result["failed"] and instance["InstanceId"] in result["msg"] and "no longer listed" in result["msg"]
     assert result["failure"]["code"] == "NotVisible"

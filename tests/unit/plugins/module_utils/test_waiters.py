@@ -4,6 +4,7 @@ import pytest
 
 from ansible_collections.alicloud.ecs.plugins.module_utils._errors import EcsVisibilityError, EcsWaitTimeoutError
 from ansible_collections.alicloud.ecs.plugins.module_utils._waiters import (
+    QUIET,
     InstanceWaiter,
     is_settled,
     poll_interval,
@@ -46,9 +47,33 @@ def test_predicates_are_pure(instance, running, settled):
     assert is_settled(instance) is settled
 
 
-@pytest.mark.parametrize("elapsed,expected", [(0, 0.5), (3, 0.5), (10, 1.0), (20, 2.0), (59, 2.0), (61, 5.0), (600, 5.0)])
+@pytest.mark.parametrize("elapsed,expected", [
+    (0, 1.0), (1.5, 1.0), (2.5, 1.0), (3.0, 0.5), (3.5, 0.5), (5.0, 0.5), (5.5, 0.55), (10, 1.0), (20, 2.0),
+    (59, 2.0), (61, 5.0), (600, 5.0),
+])
 def test_poll_interval(elapsed, expected):
     assert poll_interval(elapsed) == pytest.approx(expected)
+
+
+def test_the_schedule_of_a_five_second_create_polls_seven_times_and_ends_within_half_a_second():
+    # QUIET after the action, then the schedule: what bench/README.md explains.
+    polls, now = [], QUIET
+    while now < 6.0:
+        polls.append(round(now, 2))
+        now += poll_interval(now)
+    assert polls == [1.5, 2.5, 3.5, 4.0, 4.5, 5.0, 5.5]
+
+
+def test_since_continues_the_schedule_of_an_earlier_wait(fake_clock):
+    clock = fake_clock
+    cloud = FakeCloud(clock, {"i-a": 5.0})
+    action = clock()
+    waiter = InstanceWaiter(cloud.describe, clock=clock, sleep=clock.sleep)
+    seen = waiter.wait(["i-a"], "listed", 60, first_delay=QUIET, since=action)
+    assert clock() - action == pytest.approx(QUIET)
+    waiter.wait(["i-a"], "running", 60, first_delay=QUIET, since=action, seen=seen)
+    # Polls at 2.5, 3.5, 4.0, 4.5, 5.0 (the instance is Running from 5.0) after the action.
+    assert clock() - action == pytest.approx(5.0) and waiter.polls == 6
 
 
 def test_wait_returns_when_all_arrive_and_polls_only_pending(fake_clock):
