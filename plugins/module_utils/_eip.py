@@ -105,6 +105,11 @@ def check_options(params: dict[str, Any]) -> None:
     """Combinations the argument spec cannot express, refused before any API call, naming the option."""
     what = "check the options of ecs_public_ip"
     eip = params.get("address_type") == "eip"
+    for name in ("instance_id", "name"):
+        if params.get(name) is not None and not str(params[name]).strip():
+            raise EcsConfigError(
+                "%s is empty (a lookup that found nothing?); give the ID or the name of one instance" % name,
+                operation=what)
     if params.get("state") == "absent" and not eip:
         raise EcsConfigError(
             "state=absent needs address_type=eip: ECS has no API to take back a public IP address it assigned "

@@ -16,7 +16,7 @@ from typing import Any
 
 from ansible_collections.alicloud.ecs.plugins.module_utils._ecs import ID_BATCH, batches, describe_instances
 from ansible_collections.alicloud.ecs.plugins.module_utils._errors import EcsConfigError
-from ansible_collections.alicloud.ecs.plugins.module_utils._transform import TagError, tag_value, tags_to_api
+from ansible_collections.alicloud.ecs.plugins.module_utils._transform import TagError, clean_ids, tag_value, tags_to_api
 
 MAX_TAGS = 20
 STATUSES = ["Pending", "Running", "Starting", "Stopped", "Stopping"]
@@ -119,7 +119,7 @@ def filter_params(options: dict[str, Any]) -> dict[str, Any]:
 def describe_filtered(client: Any, options: dict[str, Any]) -> list[dict]:
     """Raw DescribeInstances entries matching the filter options, each instance once."""
     params = filter_params(options)
-    ids = options.get("instance_ids")
+    ids = None if options.get("instance_ids") is None else clean_ids(options["instance_ids"])[0]
     if ids is not None and not ids:
         return []
     chunks = [None] if ids is None else list(batches(sorted(set(ids)), ID_BATCH))

@@ -33,7 +33,13 @@ from ansible_collections.alicloud.ecs.plugins.module_utils._instance_changes imp
     spec_change,
     subscription_text,
 )
-from ansible_collections.alicloud.ecs.plugins.module_utils._transform import TagError, tag_value, tags_to_api, tags_to_dict
+from ansible_collections.alicloud.ecs.plugins.module_utils._transform import (
+    TagError,
+    clean_ids,
+    tag_value,
+    tags_to_api,
+    tags_to_dict,
+)
 
 MAX_COUNT = 1000
 RUN_BATCH = 100
@@ -175,7 +181,7 @@ def _tags_text(tags: dict[str, str]) -> str:
 def identity(params: dict[str, Any]) -> Identity:
     """The identity of a validated task (``converted_tags`` already applied)."""
     if params.get("instance_ids") is not None:
-        return Identity(params.get("name"), {}, tuple(dict.fromkeys(params["instance_ids"])))
+        return Identity(params.get("name"), {}, tuple(clean_ids(params["instance_ids"])[0]))
     return Identity(params["name"], dict(params.get("tags") or {}), None)
 
 

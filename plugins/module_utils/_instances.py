@@ -50,7 +50,7 @@ from ansible_collections.alicloud.ecs.plugins.module_utils._instance_plan import
 )
 from ansible_collections.alicloud.ecs.plugins.module_utils._retries import is_ambiguous
 from ansible_collections.alicloud.ecs.plugins.module_utils._tokens import ReleaseMarkers, create_token, link_token
-from ansible_collections.alicloud.ecs.plugins.module_utils._transform import normalize_instances
+from ansible_collections.alicloud.ecs.plugins.module_utils._transform import clean_ids, normalize_instances
 from ansible_collections.alicloud.ecs.plugins.module_utils._waiters import QUIET, TRANSITIONAL_STATUSES, InstanceWaiter
 
 CONVERGE_ROUNDS = 3
@@ -75,6 +75,10 @@ class InstanceRunner:
             raise EcsConfigError(str(err), operation="validate the task") from None
         self.spec = STATES[self.params["state"]]
         self.ident = identity(self.params)
+        blanks = clean_ids(self.params.get("instance_ids"))[1]
+        if blanks:
+            mod.warn("instance_ids has %d empty entr%s (a lookup that found nothing?); %s left out" % (
+                blanks, "y" if blanks == 1 else "ies", "it was" if blanks == 1 else "they were"))
         self.clock = clock or time.monotonic
         self.sleep = sleep or time.sleep
         self.visibility = float(min(self.params["visibility_timeout"], self.params["wait_timeout"]))

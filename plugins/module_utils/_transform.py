@@ -49,6 +49,20 @@ def tags_to_api(tags: Any, option: str = "tags") -> dict[str, str]:
     return result
 
 
+def clean_ids(values: Any) -> tuple[list[str], int]:
+    """IDs as given (a list option), without blanks and repeats: (ids in order, how many blank entries were left
+    out). A lookup that found nothing often gives ``""`` or ``[""]``, which must select nothing, not an ID ``""``."""
+    kept: list[str] = []
+    blanks = 0
+    for value in values or []:
+        text = "" if value is None else str(value).strip()
+        if not text:
+            blanks += 1
+        elif text not in kept:
+            kept.append(text)
+    return kept, blanks
+
+
 def tags_to_dict(tags: Any) -> dict[str, str]:
     """``{"Tag": [{"TagKey": k, "TagValue": v}]}`` (or Key/Value, as VPC uses) -> ``{k: v}``."""
     items = tags.get("Tag", []) if isinstance(tags, dict) else (tags or [])

@@ -153,13 +153,17 @@ from typing import Any
 
 from ansible_collections.alicloud.ecs.plugins.module_utils._filters import FILTER_SPEC, describe_filtered
 from ansible_collections.alicloud.ecs.plugins.module_utils._module import EcsModule
-from ansible_collections.alicloud.ecs.plugins.module_utils._transform import normalize_instances
+from ansible_collections.alicloud.ecs.plugins.module_utils._transform import clean_ids, normalize_instances
 
 
 def list_instances(mod: EcsModule) -> dict[str, Any]:
     instances = normalize_instances(describe_filtered(mod.client, mod.params))
     found = {i["instance_id"] for i in instances}
-    missing = [i for i in dict.fromkeys(mod.params.get("instance_ids") or []) if i not in found]
+    wanted, blanks = clean_ids(mod.params.get("instance_ids"))
+    if blanks:
+        mod.warn("instance_ids has %d empty entr%s (a lookup that found nothing?); left out" % (
+            blanks, "y" if blanks == 1 else "ies"))
+    missing = [i for i in wanted if i not in found]
     if missing:
         mod.warn(
             "instance(s) %s not listed: they do not exist, do not match the other filters, or are not visible "

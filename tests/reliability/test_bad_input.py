@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import re
 
+from tests.helpers.ansible_cli import MUTATING
 from tests.helpers.emulator import DEFAULT_KEY, DISABLED_KEY, EXPIRED_STS_KEY, READONLY_KEY, STS_KEY, v1_call, json_body
 
-from .support import CREATE, REGION, assert_no_traceback, committed, write_output
+from .support import CREATE, PLAYBOOKS, REGION, assert_no_traceback, committed, write_output
 
 API_FAILURE = r"^Failed to .+: %s: %s.* \(RequestId [0-9A-F-]{36}\)$"
-MUTATING = {"RunInstances", "CreateInstance", "StartInstances", "StopInstances", "RebootInstances",
-            "DeleteInstances", "ModifyInstanceAttribute", "TagResources", "UntagResources",
-            "ModifyInstanceChargeType", "AllocatePublicIpAddress"}
+
 
 
 def api(code: str, message: str = "") -> str:
@@ -57,6 +56,12 @@ def cases(name: str, protected: str, prepaid: str, no_bandwidth: str) -> list[di
         ("negative-count", dict(create, count=-1), r"\bcount\b.*between 0 and"),
         ("huge-count", dict(create, count=100000), r"\bcount\b.*between 0 and 1000"),
         ("create-without-image-and-type", {"name": name, "count": 1}, r"\bimage_id\b.*\binstance_type\b"),
+        ("system-disk-shrink", dict(CREATE, name=protected, system_disk={"size": 20}), r"system_disk.size 20 GiB is smaller"),
+        ("type-change-without-allow-stop", dict(CREATE, name=protected, instance_type="ecs.s2.large"),
+         r"needs it stopped; set allow_stop: true"),
+        ("renew-shorter-than-its-window", dict(create, instance_charge_type="PrePaid", period=1,
+                                               renew={"period": 1, "period_unit": "Week", "within_days": 7}),
+         r"renew.period \(1 Week\) must last longer than renew.within_days"),
         ("unknown-instance-ids", {"instance_ids": ["i-2zedoesnotexist00001"], "state": "running", "visibility_timeout": 3},
          r"i-2zedoesnotexist00001 given in instance_ids are not listed .*may not exist in region cn-beijing"),
         ("malformed-endpoint", dict(create, endpoint="not a url!"), r"\bendpoint\b.*not a URL"),
@@ -97,6 +102,7 @@ def cases(name: str, protected: str, prepaid: str, no_bandwidth: str) -> list[di
         ("public-ip-without-bandwidth", {"name": no_bandwidth}, r"bandwidth", "ecs_public_ip"),
         ("public-ip-unknown-instance", {"instance_id": "i-2zedoesnotexist00002", "visibility_timeout": 3},
          r"instance i-2zedoesnotexist00002 is not listed .*region cn-beijing.*may not exist", "ecs_public_ip"),
+        ("public-ip-empty-instance-id", {"instance_id": ""}, r"instance_id is empty", "ecs_public_ip"),
         ("public-ip-both-selectors", {"instance_id": "i-2zedoesnotexist00003", "name": no_bandwidth},
          r"mutually exclusive: instance_id\|name|instance_id.*name", "ecs_public_ip"),
         ("info-wrong-secret", {"secret_key": "not-the-secret"}, r"(SignatureDoesNotMatch|InvalidAccessKeySecret)",
@@ -137,6 +143,9 @@ def test_bad_input_fails_clearly_and_changes_nothing(runner, emu, name):
 
     table = cases(name, protected, prepaid, no_bandwidth)
     assert len(table) >= 30
+    # Every option a case sets must reach its module: tasks/case.yml passes each one by name.
+    passed = set(re.findall(r"case\.args\.(\w+)", (PLAYBOOKS / "tasks" / "case.yml").read_text()))
+    assert not {key for case in table for key in case["args"]} - passed
     results, proc = runner.run("cases.yml", {"cases": table}, env=runner.env(credentials=False))
     assert results is not None and proc.returncode == 0, proc.stdout[-8000:] + proc.stderr[-3000:]
     assert_no_traceback(proc)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.alicloud.ecs.plugins.module_utils._transform import (
+    clean_ids,
     normalize_instance,
     normalize_instances,
     tags_to_dict,
@@ -88,3 +89,10 @@ def test_cached_key_conversion_matches_camel_dict_to_snake_dict():
     result = normalize_instance(raw)
     shortcuts = {"vpc_attributes", "private_ip_address", "public_ip_address", "security_group_ids", "operation_locks", "v_switch_id"}
     assert {k: v for k, v in reference.items() if k not in shortcuts} == {k: result[k] for k in reference if k not in shortcuts}
+
+
+@pytest.mark.parametrize("values,expected", [
+    (None, ([], 0)), ([], ([], 0)), ([""], ([], 1)), (["i-1", " i-2 ", "i-1", "", None], (["i-1", "i-2"], 2)),
+])
+def test_clean_ids(values, expected):
+    assert clean_ids(values) == expected

@@ -359,6 +359,21 @@ def test_an_empty_instance_ids_selects_nothing_and_never_creates(cloud):
     assert any("instance_ids is empty" in w for w in mod.warnings)
 
 
+@pytest.mark.parametrize("ids", [[""], ["", " "], [None]])
+def test_instance_ids_of_blanks_select_nothing_and_say_so(cloud, ids):
+    # What a lookup that found nothing gives: "" (Ansible splits it into [""]) or a list of blanks.
+    result, mod = run(cloud, instance_ids=ids, name="web", count=3)
+    assert not result["changed"] and cloud.calls == [] and result["instance_ids"] == []
+    assert any("empty entr" in w for w in mod.warnings) and any("instance_ids is empty" in w for w in mod.warnings)
+
+
+def test_blank_instance_ids_are_left_out_of_the_others(cloud):
+    created, _mod = run(cloud, count=1, state="stopped")
+    result, mod = run(cloud, instance_ids=created["instance_ids"] + [""], name=None, state="stopped")
+    assert result["instance_ids"] == created["instance_ids"] and not result["changed"]
+    assert any("1 empty entry" in w for w in mod.warnings)
+
+
 def test_the_ordered_name_syntax_is_refused(cloud):
     with pytest.raises(EcsConfigError, match="ordered-name syntax"):
         run(cloud, name="web[1,3]", count=2)
