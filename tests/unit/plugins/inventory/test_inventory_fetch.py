@@ -221,7 +221,7 @@ def test_a_failing_region_fails_the_inventory_with_the_first_region_in_order():
 
 
 def test_one_region_needs_no_thread():
-    records, _ = fetch_records([PagedRegion("cn-beijing", 3)], {}, None, True)
+    records = fetch_records([PagedRegion("cn-beijing", 3)], {}, None, True)[0]
     assert len(records) == 3 and records[0]["description"] == ""
 
 
@@ -262,7 +262,7 @@ class CountingProvider:
         self.inside += 1
         self.most_inside = max(self.most_inside, self.inside)
         try:
-            for _ in range(1000):  # long enough for another thread to come in if nothing stops it
+            for _turn in range(1000):  # long enough for another thread to come in if nothing stops it
                 pass
             return "creds"
         finally:
@@ -282,7 +282,7 @@ def test_shared_provider_serializes_the_threads_and_delegates():
     inner = CountingProvider()
     shared = SharedProvider(inner)
     assert shared.refreshable is True and shared.source == "RAM role"
-    threads = [threading.Thread(target=lambda: [shared.credentials() for _ in range(200)]) for _ in range(4)]
+    threads = [threading.Thread(target=lambda: [shared.credentials() for _call in range(200)]) for _thread in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
