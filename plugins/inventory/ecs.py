@@ -162,6 +162,7 @@ from ansible.utils.vars import combine_vars
 from ansible_collections.alicloud.ecs.plugins.module_utils._client import HAS_ALIYUN_SDK, build_client, resolve_credentials
 from ansible_collections.alicloud.ecs.plugins.module_utils._errors import EcsError, failure_message, redact
 from ansible_collections.alicloud.ecs.plugins.module_utils._filters import FILTER_SPEC
+from ansible_collections.alicloud.ecs.plugins.module_utils._transform import clean_ids
 from ansible_collections.alicloud.ecs.plugins.plugin_utils._inventory import (
     CREDENTIAL_OPTIONS,
     DEFAULT_HOSTVARS,
@@ -233,6 +234,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         options = self._client_options(config)
         secrets = [options.get("secret_key"), options.get("security_token"), options.get("assume_role_external_id")]
         filters = filter_options(self.get_option, FILTER_SPEC)
+        blanks = clean_ids(filters["instance_ids"])[1] if filters.get("instance_ids") is not None else 0
+        if blanks:
+            # What a lookup that found nothing gives ("" or [""]): it selects nothing, as in ecs_instance_info.
+            self.display.warning("alicloud.ecs.ecs inventory: instance_ids has %d blank entries; they are left out" % blanks)
         credentials: dict[str, Any] = {}
         try:
             regions = regions_to_query(self.get_option("regions"), None)

@@ -28,7 +28,7 @@ from ansible_collections.alicloud.ecs.plugins.module_utils._args import CREDENTI
 from ansible_collections.alicloud.ecs.plugins.module_utils._ecs import ID_BATCH, MAX_PAGES, PAGE_SIZE, _call, batches
 from ansible_collections.alicloud.ecs.plugins.module_utils._errors import EcsConfigError
 from ansible_collections.alicloud.ecs.plugins.module_utils._filters import filter_params
-from ansible_collections.alicloud.ecs.plugins.module_utils._transform import normalize_instance, snake_key
+from ansible_collections.alicloud.ecs.plugins.module_utils._transform import clean_ids, normalize_instance, snake_key
 
 # Hostname preferences that name a key of the normalized instance.
 HOSTNAME_KEYS = ("public_ip", "private_ip", "instance_id", "instance_name")
@@ -213,12 +213,12 @@ def instance_pages(client: Any, options: dict[str, Any]) -> Iterator[list[dict]]
     """The raw DescribeInstances entries matching the filter options, one page at a time.
 
     The same requests as module_utils/_filters.describe_filtered (server-side
-    filters, ids in chunks of 100, NextToken to the end, MAX_PAGES at most),
+    filters, blank ids left out, ids in chunks of 100, NextToken to the end, MAX_PAGES at most),
     but a page is handed over as soon as it arrives: a region's raw listing is
     never held in memory as a whole.
     """
     params = filter_params(options)
-    ids = options.get("instance_ids")
+    ids = None if options.get("instance_ids") is None else clean_ids(options["instance_ids"])[0]
     if ids is not None and not ids:
         return
     what = "describe instances in %s" % client.region

@@ -199,6 +199,11 @@ def test_instance_pages_chunk_ids_by_100_and_no_call_for_an_empty_list():
     assert sum(len(page) for page in pages) == 150
     empty = PagedRegion("cn-beijing", 10)
     assert list(instance_pages(empty, {"instance_ids": []})) == [] and empty.calls == []
+    # Blank ids (what a lookup that found nothing gives) select nothing, as in ecs_instance_info.
+    assert list(instance_pages(empty, {"instance_ids": ["", " "]})) == [] and empty.calls == []
+    blanks = PagedRegion("cn-beijing", 10)
+    list(instance_pages(blanks, {"instance_ids": ["", "i-cn-beijing-00003", "i-cn-beijing-00003"]}))
+    assert [json.loads(c["InstanceIds"]) for c in blanks.calls] == [["i-cn-beijing-00003"]]
 
 
 def test_regions_are_read_at_the_same_time_and_kept_in_the_order_given():
