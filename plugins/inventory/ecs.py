@@ -100,10 +100,8 @@ seealso:
 """
 
 EXAMPLES = r"""
-# Each example is a separate inventory file.
-
-# ecs.yml: every instance of the configured region (credentials from the environment)
-plugin: alicloud.ecs.ecs
+# Each example is a separate inventory file. The first is YAML as it stands; the others are
+# commented out here (one YAML document cannot hold several files): remove the leading "# ".
 
 # prod.ecs.yml: running production instances of two regions, named by name, grouped by tag and zone
 plugin: alicloud.ecs.ecs
@@ -132,23 +130,26 @@ groups:
 compose:
   ansible_host: ecs_private_ip
 
+# ecs.yml: every instance of the configured region (credentials from the environment)
+# plugin: alicloud.ecs.ecs
+
 # full.ecs.yml: every attribute of every instance as a host variable, empty ones too (the earlier default)
-plugin: alicloud.ecs.ecs
-hostvars_include:
-  - all
-hostvars_keep_empty: true
+# plugin: alicloud.ecs.ecs
+# hostvars_include:
+#   - all
+# hostvars_keep_empty: true
 
 # vault.ecs.yml: credentials from a vault, host names from a template, cached for an hour
-plugin: alicloud.ecs.ecs
-access_key: "{{ vault_alicloud_access_key }}"
-secret_key: "{{ vault_alicloud_secret_key }}"
-region: cn-shanghai
-hostnames:
-  - "{{ instance_name }}.{{ region_id }}.example.com"
-cache: true
-cache_plugin: ansible.builtin.jsonfile
-cache_connection: ~/.cache/ansible-ecs-inventory
-cache_timeout: 3600
+# plugin: alicloud.ecs.ecs
+# access_key: "{{ vault_alicloud_access_key }}"
+# secret_key: "{{ vault_alicloud_secret_key }}"
+# region: cn-shanghai
+# hostnames:
+#   - "{{ instance_name }}.{{ region_id }}.example.com"
+# cache: true
+# cache_plugin: ansible.builtin.jsonfile
+# cache_connection: ~/.cache/ansible-ecs-inventory
+# cache_timeout: 3600
 """
 
 import re
@@ -157,6 +158,7 @@ from typing import Any
 
 from ansible.errors import AnsibleError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+from ansible.utils.unsafe_proxy import wrap_var
 from ansible.utils.vars import combine_vars
 
 from ansible_collections.alicloud.ecs.plugins.module_utils._client import HAS_ALIYUN_SDK, build_client, resolve_credentials
@@ -181,6 +183,11 @@ from ansible_collections.alicloud.ecs.plugins.plugin_utils._inventory import (
     set_in,
     validate_hostnames,
 )
+
+# Instance names and tags are anyone's text: "{{ ... }}" in them must never be templated. ansible-core 2.19
+# and later leave what a plugin sets untrusted (data tagging; wrap_var then returns its input); before, the
+# values must be marked unsafe.
+MARK_UNSAFE = type(wrap_var("")) is not str
 
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -333,6 +340,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         self, hostname: str, variables: dict[str, Any], strict: bool, compose: Any, groups: Any, keyed: Any
     ) -> None:
         self.inventory.add_host(hostname)
+        if MARK_UNSAFE:
+            variables = wrap_var(variables)
         for key, value in variables.items():
             self.inventory.set_variable(hostname, key, value)
         if compose:

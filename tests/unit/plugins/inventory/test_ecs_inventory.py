@@ -263,3 +263,17 @@ def test_verify_file_suffix(tmp_path):
         path = tmp_path / name
         path.write_text("plugin: alicloud.ecs.ecs\n")
         assert InventoryModule().verify_file(str(path)) is expected
+
+
+def test_instance_text_is_never_templated():
+    # A tag or name that looks like a template stays text, in host variables and through compose, on every
+    # ansible-core (2.16-2.18 need the values marked unsafe; 2.19 and later leave plugin values untrusted).
+    instance = raw_instance("i-2ze0000009", "{{ 6 * 7 }}", tags={"note": "{{ lookup('env', 'HOME') }}"})
+    plugin = build([host_record(normalize_instances([instance])[0], hostvar_names([]))],
+                   hostnames=["instance_id"], compose={"note_copy": "ecs_tags.note", "name_copy": "ecs_instance_name"})
+    host = plugin.inventory.get_host("i-2ze0000009").get_vars()
+    templar = Templar(loader=DataLoader(), variables=host)
+    assert templar.template(trust_as_template("{{ ecs_instance_name }}")) == "{{ 6 * 7 }}"
+    assert templar.template(trust_as_template("{{ ecs_tags.note }}")) == "{{ lookup('env', 'HOME') }}"
+    assert templar.template(trust_as_template("{{ note_copy }}")) == "{{ lookup('env', 'HOME') }}"
+    assert templar.template(trust_as_template("{{ name_copy }}")) == "{{ 6 * 7 }}"
