@@ -173,16 +173,22 @@ def test_public_ip_for_an_instance_that_has_none(runner, emulator, tmp_path):
     assert instance["PublicIpAddress"]["IpAddress"][0] in result.stdout
 
 
-def test_public_ip_needs_bandwidth_and_says_so(runner, emulator):
+def test_bandwidth_raised_from_zero_in_place_brings_the_public_ip(runner, emulator):
     first = runner.playbook("provision_postpaid", {**NETWORK_VARS, "ecs_provision_internet_max_bandwidth_out": 0})
     assert first.returncode == 0, first.stdout + first.stderr
     assert "public IP none" in first.stdout
 
-    # Bandwidth cannot be added in place: the role fails and ecs_public_ip explains, without calling the API.
+    # ecs_instance raises the bandwidth in place (ModifyInstanceNetworkSpec with AllocatePublicIp), so the
+    # instance has its address before ecs_public_ip runs: no second instance, no AllocatePublicIpAddress.
     second = runner.playbook("provision_postpaid", NETWORK_VARS)
-    assert second.returncode != 0
-    assert "internet_max_bandwidth_out" in second.stdout
+    assert second.returncode == 0, second.stdout + second.stderr
+    (modify,) = emulator.calls("ModifyInstanceNetworkSpec")
+    assert (modify["parameters"]["InternetMaxBandwidthOut"], modify["parameters"]["AllocatePublicIp"].lower()) == ("5", "true")
     assert emulator.calls("AllocatePublicIpAddress") == []
+    assert len(emulator.calls("RunInstances")) == 1
+    (instance,) = emulator.instances()
+    assert instance["InternetMaxBandwidthOut"] == 5  # the playbook's default
+    assert instance["PublicIpAddress"]["IpAddress"][0] in second.stdout
 
 
 def test_new_instances_get_their_public_ip_at_creation(runner, emulator):
