@@ -187,7 +187,7 @@ from ansible_collections.alicloud.ecs.plugins.plugin_utils._inventory import (
 # Instance names and tags are anyone's text: "{{ ... }}" in them must never be templated. ansible-core 2.19
 # and later leave what a plugin sets untrusted (data tagging; wrap_var then returns its input); before, the
 # values must be marked unsafe.
-MARK_UNSAFE = type(wrap_var("")) is not str
+MARK_UNSAFE = wrap_var("").__class__ is not str
 
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
