@@ -57,6 +57,10 @@ CONVERGE_ROUNDS = 3
 MARKER_ATTEMPTS = 8
 MAX_CREATE_ROUNDS = 50
 REBOOT_CONFIRM = 2 * QUIET
+# After a start or stop that failed without saying whether it was carried out: how long reads may take to
+# show the transition before the call is repeated. Repeating it is harmless: an instance the first call did
+# move answers IncorrectInstanceStatus, and that gets the whole visibility wait.
+AMBIGUOUS_SETTLE = 2 * QUIET
 RECHECK_CODES = frozenset({"IncorrectInstanceStatus", "InvalidInstanceId.NotFound"})
 NOT_FOUND = "InvalidInstanceId.NotFound"
 
@@ -558,8 +562,8 @@ class InstanceRunner:
                 call(remaining)
                 return gone
             except EcsApiError as err:
-                recheck = is_ambiguous(err.code, err.http_status) or err.code in RECHECK_CODES
-                if not recheck or attempt == CONVERGE_ROUNDS - 1:
+                ambiguous = is_ambiguous(err.code, err.http_status) and err.code not in RECHECK_CODES
+                if not (ambiguous or err.code in RECHECK_CODES) or attempt == CONVERGE_ROUNDS - 1:
                     raise
                 if err.code == NOT_FOUND:
                     gone += self.not_found_among(call, remaining)
@@ -568,8 +572,9 @@ class InstanceRunner:
                         return gone
             # Someone else (or our own earlier call) moved them: wait until they are at the target, or
             # have settled elsewhere; a read that still shows the source state may lag (8.9), so it gets
-            # the visibility wait before the call is repeated.
-            found = self._settle_for(remaining, source, target)
+            # the visibility wait before the call is repeated. After an ambiguous failure only a short one:
+            # if the call was carried out, its repetition answers IncorrectInstanceStatus.
+            found = self._settle_for(remaining, source, target, AMBIGUOUS_SETTLE if ambiguous else None)
             remaining = [i for i in remaining if (found.get(i) or {}).get("Status") == source]
             if not remaining:
                 return gone
@@ -587,14 +592,15 @@ class InstanceRunner:
                 gone.append(instance_id)
         return gone if len(ids) > 1 else list(ids)
 
-    def _settle_for(self, ids: list[str], source: str, target: str) -> dict[str, dict | None]:
+    def _settle_for(self, ids: list[str], source: str, target: str, window: float | None = None) -> dict[str, dict | None]:
         def arrived(entry: dict) -> bool:
             status = entry.get("Status")
             return status == target.capitalize() or (status not in TRANSITIONAL_STATUSES and status != source)
 
+        timeout = min(self.visibility, self.params["wait_timeout"], window if window is not None else self.visibility)
         try:
-            return self.waiter.wait(ids, target, min(self.visibility, self.params["wait_timeout"]),
-                                    predicate=arrived, missing_ok=True, first_delay=min(QUIET, self.visibility))
+            return self.waiter.wait(ids, target, timeout, predicate=arrived, missing_ok=True,
+                                    first_delay=min(QUIET, timeout))
         except EcsError:
             return {i: self.fresh.get(i) for i in ids}
 

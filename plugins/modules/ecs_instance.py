@@ -334,7 +334,9 @@ notes:
     count right after a crash) send different tokens and may create both; the next run warns about the
     surplus. Serialize runs of the same task (AWX job template concurrency off, C(throttle), one play).
   - Start, stop and reboot have no ClientToken; after an ambiguous failure (HTTP 5xx, timeout) the module
-    re-reads the instances and repeats only what is still needed (reboot is not repeated).
+    re-reads the instances for a few seconds and repeats only what is still needed (reboot is not
+    repeated). A repeated start or stop of an instance the first call did move is refused by ECS with
+    C(IncorrectInstanceStatus); the module then waits up to O(visibility_timeout) for reads to show it.
 seealso:
   - name: ECS API reference
     description: RunInstances, CreateInstance, DescribeInstances and related actions.

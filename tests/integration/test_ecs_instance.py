@@ -140,6 +140,32 @@ def test_throttling_and_conflicts_are_retried(ansible, emulator, create_args):
     ansible.module(dict(name=create_args["name"], state="absent"))
 
 
+@pytest.mark.parametrize("kind", ["error", "commit_then_error"], ids=["not-carried-out", "carried-out"])
+def test_an_ambiguous_start_or_stop_failure_is_repeated_after_a_short_settle(ansible, emulator, create_args, kind):
+    """A 500 on StopInstances/StartInstances may or may not have been carried out: the module reads a few
+    times, then repeats the call (harmless: a moved instance answers IncorrectInstanceStatus) instead of
+    polling an unchanged status for the whole visibility wait."""
+    ansible.module(dict(create_args, count=1, state="running"))
+    for state, action, status in (("stopped", "StopInstances", "Stopped"), ("running", "StartInstances", "Running")):
+        emulator.faults({"action": action, "kind": kind, "code": "InternalError", "count": 1})
+        emulator.clear_calls()
+        result, _proc = ansible.module(dict(name=create_args["name"], state=state, visibility_timeout=120))
+        assert not result.get("failed") and result["changed"], result
+        calls = emulator.calls()
+        first_failed = next(i for i, c in enumerate(calls) if c["action"] == action and c.get("fault"))
+        later = [i for i, c in enumerate(calls) if c["action"] == action and i > first_failed]
+        # Not carried out: repeated after at most three reads; carried out: at most one repetition, which
+        # ECS refuses, and no third call.
+        if later:
+            reads_between = [c for c in calls[first_failed + 1:later[0]] if c["action"] == "DescribeInstances"]
+            assert len(reads_between) <= 3, actions(calls)
+        assert (len(later) == 1 if kind == "error" else len(later) <= 1), actions(calls)
+        (instance,) = emulator.instances()
+        assert instance["Status"] == status
+        emulator.control("DELETE", "faults")
+    ansible.module(dict(name=create_args["name"], state="absent", force_release=True))
+
+
 def test_non_idempotent_call_is_not_blindly_repeated(ansible, emulator, create_args):
     ansible.module(dict(create_args, state="running"))
     emulator.faults({"action": "RebootInstances", "kind": "commit_then_error", "code": "InternalError", "count": 1})
