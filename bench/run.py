@@ -271,15 +271,21 @@ def _dry(call: dict) -> bool:
 
 def wait_figures(op: str, calls: list[dict], n: int) -> dict[str, Any]:
     """How the run waited, from the call log: polling rounds (consecutive DescribeInstances less than
-    ROUND_GAP apart), reads repeated back to back (a round of more calls than 100 ids need), real
+    ROUND_GAP apart with no other call between), reads repeated back to back (a round of more calls than 100 ids need), real
     (non-DryRun) calls per action, and how long after the instances arrived the last poll came."""
     reads = sorted(c["timestamp"] for c in calls if c["action"] == "DescribeInstances")
     rounds: list[list[float]] = []
-    for stamp in reads:
-        if rounds and stamp - rounds[-1][-1] < ROUND_GAP:
+    after_other = True  # a round ends at any other call: the listing before a batch action is not a poll after it
+    for call in sorted(calls, key=lambda c: c["timestamp"]):
+        if call["action"] != "DescribeInstances":
+            after_other = True
+            continue
+        stamp = call["timestamp"]
+        if rounds and not after_other and stamp - rounds[-1][-1] < ROUND_GAP:
             rounds[-1].append(stamp)
         else:
             rounds.append([stamp])
+        after_other = False
     per_round = -(-n // 100)
     figures: dict[str, Any] = {
         "real_calls": dict(sorted(collections.Counter(c["action"] for c in calls if not _dry(c)).items())),
