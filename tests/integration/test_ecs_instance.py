@@ -160,7 +160,7 @@ def test_an_ambiguous_start_or_stop_failure_is_repeated_after_a_short_settle(ans
             reads_between = [c for c in calls[first_failed + 1:later[0]] if c["action"] == "DescribeInstances"]
             assert len(reads_between) <= 3, actions(calls)
         assert (len(later) == 1 if kind == "error" else len(later) <= 1), actions(calls)
-        (instance,) = emulator.instances()
+        (instance,) = named(emulator, create_args["name"])
         assert instance["Status"] == status
         emulator.control("DELETE", "faults")
     ansible.module(dict(name=create_args["name"], state="absent", force_release=True))
