@@ -51,18 +51,23 @@ def _call(client: ApiClient, what: str, action: str, params: dict[str, Any], **k
 # ----------------------------------------------------------------- reading
 
 
-def describe_instances(client: ApiClient, params: dict[str, Any], what: str | None = None) -> list[dict]:
-    """Every instance matching ``params`` (DescribeInstances filters), following NextToken to the end."""
+def describe_instance_pages(client: ApiClient, params: dict[str, Any], what: str | None = None) -> Iterator[list[dict]]:
+    """The instances matching ``params`` (DescribeInstances filters) one page at a time, as each arrives,
+    following NextToken to the end (MAX_PAGES at most)."""
     what = what or "describe instances in %s" % client.region
-    found: list[dict] = []
     token = None
     for _page in range(MAX_PAGES):
         body = _call(client, what, "DescribeInstances", dict(params, MaxResults=PAGE_SIZE, NextToken=token))
-        found.extend(body.get("Instances", {}).get("Instance", []))
+        yield body.get("Instances", {}).get("Instance", [])
         token = body.get("NextToken") or None
         if not token:
-            return found
+            return
     raise EcsConfigError("more than %d pages of instances" % MAX_PAGES, operation=what)
+
+
+def describe_instances(client: ApiClient, params: dict[str, Any], what: str | None = None) -> list[dict]:
+    """Every instance matching ``params`` (DescribeInstances filters), following NextToken to the end."""
+    return [item for page in describe_instance_pages(client, params, what) for item in page]
 
 
 def describe_instances_by_ids(client: ApiClient, ids: list[str]) -> dict[str, dict]:

@@ -3,7 +3,7 @@
 # Private to alicloud.ecs: not a public API, may change without notice.
 """DescribeInstances filters shared by ecs_instance_info and the ecs inventory plugin.
 
-FILTER_SPEC is paired with doc_fragments/filters.py.  ``describe_filtered``
+FILTER_SPEC is paired with doc_fragments/filters.py.  ``filtered_pages`` (and ``describe_filtered``)
 sends the filters server-side, splits more than 100 ids into chunks and
 follows every page with NextToken/MaxResults (reference 8.4, 9.3) through
 the one pager in _ecs.py.
@@ -12,9 +12,9 @@ the one pager in _ecs.py.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Iterator
 
-from ansible_collections.alicloud.ecs.plugins.module_utils._ecs import ID_BATCH, batches, describe_instances
+from ansible_collections.alicloud.ecs.plugins.module_utils._ecs import ID_BATCH, batches, describe_instance_pages
 from ansible_collections.alicloud.ecs.plugins.module_utils._errors import EcsConfigError
 from ansible_collections.alicloud.ecs.plugins.module_utils._transform import TagError, clean_ids, tag_value, tags_to_api
 
@@ -116,16 +116,23 @@ def filter_params(options: dict[str, Any]) -> dict[str, Any]:
     return params
 
 
-def describe_filtered(client: Any, options: dict[str, Any]) -> list[dict]:
-    """Raw DescribeInstances entries matching the filter options, each instance once."""
+def filtered_pages(client: Any, options: dict[str, Any]) -> Iterator[list[dict]]:
+    """Raw DescribeInstances entries matching the filter options, one page at a time as it arrives:
+    server-side filters, blank ids left out (none left: no call), ids in chunks of 100, NextToken to
+    the end. The inventory reads a region with it, so its raw listing is never held whole."""
     params = filter_params(options)
     ids = None if options.get("instance_ids") is None else clean_ids(options["instance_ids"])[0]
     if ids is not None and not ids:
-        return []
-    chunks = [None] if ids is None else list(batches(sorted(set(ids)), ID_BATCH))
-    found: dict[str, dict] = {}
-    for chunk in chunks:
+        return
+    for chunk in [None] if ids is None else list(batches(sorted(set(ids)), ID_BATCH)):
         chunk_params = params if chunk is None else dict(params, InstanceIds=json.dumps(chunk))
-        for item in describe_instances(client, chunk_params):
+        yield from describe_instance_pages(client, chunk_params)
+
+
+def describe_filtered(client: Any, options: dict[str, Any]) -> list[dict]:
+    """Raw DescribeInstances entries matching the filter options, each instance once."""
+    found: dict[str, dict] = {}
+    for page in filtered_pages(client, options):
+        for item in page:
             found.setdefault(item["InstanceId"], item)
     return list(found.values())

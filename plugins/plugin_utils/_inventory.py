@@ -18,17 +18,14 @@ only the records, never a region's raw pages.
 
 from __future__ import annotations
 
-import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from ansible_collections.alicloud.ecs.plugins.module_utils._args import CREDENTIALS_SPEC
-from ansible_collections.alicloud.ecs.plugins.module_utils._ecs import ID_BATCH, MAX_PAGES, PAGE_SIZE, _call, batches
-from ansible_collections.alicloud.ecs.plugins.module_utils._errors import EcsConfigError
-from ansible_collections.alicloud.ecs.plugins.module_utils._filters import filter_params
-from ansible_collections.alicloud.ecs.plugins.module_utils._transform import clean_ids, normalize_instance, snake_key
+from ansible_collections.alicloud.ecs.plugins.module_utils._filters import filtered_pages
+from ansible_collections.alicloud.ecs.plugins.module_utils._transform import normalize_instance, snake_key
 
 # Hostname preferences that name a key of the normalized instance.
 HOSTNAME_KEYS = ("public_ip", "private_ip", "instance_id", "instance_name")
@@ -209,30 +206,9 @@ def filter_options(get: Callable[[str], Any], names: Iterable[str]) -> dict[str,
 # ---------------------------------------------------------------- reading the regions
 
 
-def instance_pages(client: Any, options: dict[str, Any]) -> Iterator[list[dict]]:
-    """The raw DescribeInstances entries matching the filter options, one page at a time.
-
-    The same requests as module_utils/_filters.describe_filtered (server-side
-    filters, blank ids left out, ids in chunks of 100, NextToken to the end, MAX_PAGES at most),
-    but a page is handed over as soon as it arrives: a region's raw listing is
-    never held in memory as a whole.
-    """
-    params = filter_params(options)
-    ids = None if options.get("instance_ids") is None else clean_ids(options["instance_ids"])[0]
-    if ids is not None and not ids:
-        return
-    what = "describe instances in %s" % client.region
-    for chunk in [None] if ids is None else list(batches(sorted(set(ids)), ID_BATCH)):
-        chunk_params = params if chunk is None else dict(params, InstanceIds=json.dumps(chunk))
-        token = None
-        for _page in range(MAX_PAGES):
-            body = _call(client, what, "DescribeInstances", dict(chunk_params, MaxResults=PAGE_SIZE, NextToken=token))
-            yield body.get("Instances", {}).get("Instance", [])
-            token = body.get("NextToken") or None
-            if not token:
-                break
-        else:
-            raise EcsConfigError("more than %d pages of instances" % MAX_PAGES, operation=what)
+# A region's instances, one page at a time as it arrives (never its whole raw listing): the same
+# requests as ecs_instance_info's.
+instance_pages = filtered_pages
 
 
 # Attributes module_utils/_transform.normalize_instance derives from other API fields, and those fields
